@@ -1,0 +1,48 @@
+# Two commands from nothing: `make run` serves, `make test` checks. Both build .venv as needed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEV_INSTALLED := $(VENV)/.installed-dev
+# The model ships inside a pip package; never reach for a hub at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test lint typecheck pytest sample clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch is pinned to 2.13.0 in pyproject.toml: the CPU build; a looser pin pulls CUDA wheels.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_INSTALLED): pyproject.toml $(INSTALLED)
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+run: $(INSTALLED)
+	$(BIN)/matchmaker serve
+
+test: $(DEV_INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: $(DEV_INSTALLED)
+	$(BIN)/ruff check .
+
+typecheck: $(DEV_INSTALLED)
+	$(BIN)/mypy
+
+pytest: $(DEV_INSTALLED)
+	$(BIN)/python -m pytest
+
+# Regenerate the committed synthetic sample from its seeded generator.
+sample: $(INSTALLED)
+	$(BIN)/python -m training.sample_data
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""The bundled synthetic sample (data/sample/), loaded into an empty database on first run."""
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from matching import transfer
+from matching.models import College, Enterprise
+from matching.reference import Reference
+from matching.sides import COLLEGES, ENTERPRISES
+
+SAMPLE_DIR = Path("sample")
+
+
+def is_empty(session: Session) -> bool:
+    return not any(session.scalar(select(func.count()).select_from(m)) for m in (College, Enterprise))
+
+
+def load_sample(session: Session, ref: Reference, data_dir: Path,
+                progress: transfer.ProgressFactory = transfer.no_progress) -> dict[str, int]:
+    """Import both sample files, each all or nothing; returns how many profiles each side got."""
+    created = {}
+    for spec in (COLLEGES, ENTERPRISES):
+        text = (data_dir / SAMPLE_DIR / f"{spec.side}.jsonl").read_text(encoding="utf-8")
+        report = transfer.import_text(session, spec, text, "jsonl", ref, progress=progress)
+        created[str(spec.side)] = report.created
+    return created

@@ -1,0 +1,60 @@
+"""The FastAPI application: created by a factory, loaded in its lifespan, nothing at import."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from matching.db import current_revision, head_revision, make_engine, make_sessionmaker
+from matching.reference import Reference
+from service import __version__, errors
+from service.limits import BodySizeLimit
+from service.routes import health, keys, profiles, transfer
+from service.settings import Settings, get_settings
+from service.state import AppState
+
+log = logging.getLogger("matchmaker")
+
+DESCRIPTION = """Matches vocational colleges (specialties and their graduates) with enterprises (talent
+gaps and their headcounts) for industry–education cooperation.
+
+Every endpoint but `/health` and `/docs` needs `Authorization: Bearer <API key>`. Errors share
+one shape: `{"error": code, "detail": sentence, "fields": [{"field", "reason", "line"?}]}`."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+    engine = make_engine(settings.db_url)
+    reference = app.state.preloaded_reference or await run_in_threadpool(Reference.load, settings.data_dir)
+    state = AppState(settings=settings, engine=engine, sessions=make_sessionmaker(engine), reference=reference)
+    app.state.matchmaker = state
+    revision, head = await run_in_threadpool(current_revision, engine), head_revision()
+    if revision != head:
+        # Serving a schema we do not know would turn every request into a 500; stay not-ready.
+        log.error("database schema is at %s, expected %s: run `matchmaker db upgrade`", revision, head)
+    else:
+        state.ready = True
+    try:
+        yield
+    finally:
+        state.ready = False
+        engine.dispose()
+
+
+def create_app(settings: Settings | None = None, reference: Reference | None = None) -> FastAPI:
+    """`reference` lets tests and tools share reference data already loaded (it takes ~1 s)."""
+    app = FastAPI(title="matchmaker", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.preloaded_reference = reference
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    config = settings or get_settings()
+    app.add_middleware(
+        BodySizeLimit, default=config.max_body_bytes, overrides={"/import": config.max_import_bytes}
+    )
+    errors.install(app)
+    for router in (health.router, profiles.colleges, profiles.enterprises, transfer.router, keys.router):
+        app.include_router(router)
+    return app

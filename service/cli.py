@@ -1,0 +1,205 @@
+"""The `matchmaker` command: a thin typer shell over the domain's plain functions."""
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from matching import keys as key_store
+from matching import transfer
+from matching.db import current_revision, head_revision, make_engine, make_sessionmaker, upgrade
+from matching.errors import DomainError
+from matching.reference import Reference
+from matching.sample import is_empty, load_sample
+from matching.sides import SIDES
+from matching.vocab import Role, Side
+from service.progress import progress
+from service.settings import get_settings
+
+app = typer.Typer(help="matchmaker: match vocational colleges with enterprises.", no_args_is_help=True,
+                  rich_markup_mode="markdown")
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+out = Console()
+err = Console(stderr=True)
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
+@contextmanager
+def _session(migrate: bool = True) -> Iterator[Session]:
+    engine = make_engine(get_settings().db_url)
+    if migrate:
+        upgrade(engine)
+    try:
+        with make_sessionmaker(engine)() as session:
+            yield session
+    except DomainError as exc:
+        err.print(f"[red]error:[/red] {exc.detail}")
+        for p in exc.problems[:50]:
+            where = f"line {p.line}: " if p.line is not None else ""
+            err.print(f"  {where}{p.field}: {p.reason}")
+        if len(exc.problems) > 50:
+            err.print(f"  … and {len(exc.problems) - 50} more")
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+
+
+def _bars(quiet: bool) -> transfer.ProgressFactory:
+    return lambda description, total: progress(description, total, quiet=quiet)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Default: MATCH_HOST or 127.0.0.1.")] = None,  # noqa: UP045
+    port: Annotated[Optional[int], typer.Option(help="Default: MATCH_PORT or 8000.")] = None,  # noqa: UP045
+    sample: Annotated[bool, typer.Option(help="Load the bundled sample into an empty database.")] = True,
+    quiet: Quiet = False,
+) -> None:
+    """Upgrade the database, load the sample if empty, make sure an admin key exists, and serve.
+
+    Example: `matchmaker serve --port 8080`
+    """
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = get_settings()
+    with _session() as session:
+        if sample and settings.load_sample and is_empty(session):
+            created = load_sample(session, Reference.load(settings.data_dir), settings.data_dir, _bars(quiet))
+            out.print(f"Loaded the synthetic sample: {created['colleges']} colleges, "
+                      f"{created['enterprises']} enterprises.")
+        secret = key_store.ensure_admin_key(session, settings.admin_key_path)
+    if secret:
+        out.print(f"Created the admin API key (saved to {settings.admin_key_path}):\n  {secret}")
+    else:
+        out.print(f"Admin API key: in {settings.admin_key_path}")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or bring it to the latest schema.
+
+    Example: `MATCH_DATABASE_URL=postgresql+psycopg://127.0.0.1/test matchmaker db upgrade`
+    """
+    engine = make_engine(get_settings().db_url)
+    upgrade(engine)
+    out.print(f"Database at revision {current_revision(engine)} (head {head_revision()}).")
+    engine.dispose()
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .jsonl or .csv file.")],
+    side: Annotated[Optional[Side], typer.Option(help="Default: from the file name.")] = None,  # noqa: UP045
+    format: Annotated[Optional[str], typer.Option(help="jsonl or csv; default: from the extension.")] = None,  # noqa: UP045
+    partial: Annotated[bool, typer.Option(help="Write the good rows, report the rest.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Import profiles; nothing is written if any row is bad (unless --partial).
+
+    Example: `matchmaker import data/sample/enterprises.jsonl`
+    """
+    side = side or _side_from_name(file)
+    fmt = format or file.suffix.lstrip(".").lower().replace("ndjson", "jsonl")
+    settings = get_settings()
+    with _session() as session:
+        report = transfer.import_text(
+            session, SIDES[side], file.read_text(encoding="utf-8-sig"), fmt,
+            Reference.load(settings.data_dir), partial=partial, progress=_bars(quiet),
+        )
+    out.print(f"{report.created} of {report.rows} {side} imported, {report.rejected} rejected.")
+    for p in [*report.errors, *report.warnings][:50]:
+        out.print(f"  line {p.line}: {p.field}: {p.reason}")
+
+
+def _side_from_name(file: Path) -> Side:
+    name = file.name.lower()
+    for side in Side:
+        if side.value[:6] in name:
+            return side
+    err.print("[red]error:[/red] say which side the file holds: --side colleges or --side enterprises")
+    raise typer.Exit(2)
+
+
+@app.command()
+def export(
+    side: Annotated[Side, typer.Option(help="colleges or enterprises.")],
+    format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Default: stdout.")] = None,  # noqa: UP045
+) -> None:
+    """Write every profile of one side, in a form `matchmaker import` takes back.
+
+    Example: `matchmaker export --side colleges --format csv -o colleges.csv`
+    """
+    if format not in transfer.FORMATS:
+        err.print(f"[red]error:[/red] --format must be one of {', '.join(transfer.FORMATS)}")
+        raise typer.Exit(2)
+    spec = SIDES[side]
+    with _session() as session:
+        records = transfer.records(session, spec)
+        chunks = transfer.to_jsonl(records) if format == "jsonl" else transfer.to_csv(spec, records)
+        target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            for chunk in chunks:
+                target.write(chunk)
+        finally:
+            if output:
+                target.close()
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="admin, program_manager, college or enterprise.")],
+    college: Annotated[Optional[int], typer.Option(help="The college a college key speaks for.")] = None,  # noqa: UP045
+    enterprise: Annotated[Optional[int], typer.Option(help="The enterprise an enterprise key speaks for.")] = None,  # noqa: UP045
+    name: Annotated[Optional[str], typer.Option(help="Who holds it.")] = None,  # noqa: UP045
+) -> None:
+    """Create an API key and print it (it is shown only once).
+
+    Example: `matchmaker keys create --role college --college 12 --name "Korla VTC office"`
+    """
+    with _session() as session:
+        key, secret = key_store.create_key(session, role, college_id=college, enterprise_id=enterprise, name=name)
+    out.print(f"key {key.id} ({key.role}): {secret}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
+    """Revoke an API key; requests with it get 401 from then on.
+
+    Example: `matchmaker keys revoke 3`
+    """
+    with _session() as session:
+        key = key_store.revoke(session, key_id)
+    out.print(f"key {key.id} revoked")
+
+
+@keys_app.command("list")
+def keys_list(
+    all_: Annotated[bool, typer.Option("--all", help="Include revoked keys.")] = False,
+) -> None:
+    """List API keys (ids, roles, bindings; never secrets).
+
+    Example: `matchmaker keys list --all`
+    """
+    with _session() as session:
+        for key in key_store.list_keys(session, include_revoked=all_):
+            bound = f" college={key.college_id}" if key.college_id else ""
+            bound += f" enterprise={key.enterprise_id}" if key.enterprise_id else ""
+            revoked = " REVOKED" if key.revoked_at else ""
+            out.print(f"{key.id}\t{key.role}{bound}\t{key.prefix}…\t{key.name or ''}{revoked}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,49 @@
+"""Typed dependencies for routes: state, settings, session, reference data, the caller."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from matching.reference import Reference
+from service.auth import Principal, authenticate
+from service.errors import ApiError
+from service.settings import Settings, get_settings
+from service.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState | None = getattr(request.app.state, "matchmaker", None)
+    if state is None or not state.ready:
+        raise ApiError(503, "the service is starting; try again in a moment", headers={"Retry-After": "5"})
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_reference(state: StateDep) -> Reference:
+    return state.reference
+
+
+ReferenceDep = Annotated[Reference, Depends(get_reference)]
+
+
+def get_principal(
+    session: SessionDep,
+    authorization: Annotated[str | None, Header(description="Bearer <API key>")] = None,
+) -> Principal:
+    return authenticate(session, authorization)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

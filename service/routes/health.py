@@ -1,0 +1,46 @@
+"""/health (open) and /info (any key)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import func, select, text
+
+from matching.db import backend, current_revision
+from matching.models import College, Enterprise, Specialty, TalentGap
+from service import __version__
+from service.deps import PrincipalDep, SessionDep, StateDep
+from service.errors import ApiError
+
+router = APIRouter(tags=["service"])
+
+
+@router.get("/health", summary="Liveness and readiness (503 until ready)")
+def health(request: Request) -> dict[str, str]:
+    state = getattr(request.app.state, "matchmaker", None)
+    if state is None or not state.ready:
+        raise ApiError(503, "the service is starting", headers={"Retry-After": "5"})
+    try:
+        with state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means the same thing to a load balancer
+        raise ApiError(503, "the database does not answer", headers={"Retry-After": "5"}) from exc
+    return {"status": "ok"}
+
+
+@router.get("/info", summary="Version, database backend, schema revision and counts")
+def info(state: StateDep, session: SessionDep, _: PrincipalDep) -> dict[str, Any]:
+    def count(model: Any) -> int:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+    return {
+        "version": __version__,
+        "database": backend(state.engine),
+        "schema_revision": current_revision(state.engine),
+        "catalogue_size": len(state.reference.catalogue),
+        "counts": {
+            "colleges": count(College),
+            "specialties": count(Specialty),
+            "enterprises": count(Enterprise),
+            "talent_gaps": count(TalentGap),
+        },
+    }

@@ -1,0 +1,70 @@
+"""/import and /export: whole files of profiles, JSON Lines or CSV."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from matching import transfer
+from matching.schemas import ImportReport
+from matching.sides import SIDES
+from matching.vocab import Role, Side
+from service.auth import require_role
+from service.deps import PrincipalDep, ReferenceDep, SessionDep
+from service.errors import ApiError
+
+router = APIRouter(tags=["transfer"])
+Format = Literal["jsonl", "csv"]
+MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
+FORMAT_OF_MEDIA = {
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/json-lines": "jsonl",
+    "application/jsonlines": "jsonl",
+    "text/csv": "csv",
+}
+
+
+def _format(request: Request, given: Format | None) -> str:
+    if given:
+        return given
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media in FORMAT_OF_MEDIA:
+        return FORMAT_OF_MEDIA[media]
+    raise ApiError(415, "say the file's format: ?format=jsonl or ?format=csv, or Content-Type "
+                        "application/x-ndjson or text/csv")
+
+
+@router.post("/import", response_model=ImportReport, status_code=201,
+             summary="Import profiles from JSON Lines or CSV (all rows or none, unless partial)")
+async def import_(
+    request: Request,
+    side: Annotated[Side, Query(description="Which side the file holds")],
+    session: SessionDep,
+    ref: ReferenceDep,
+    who: PrincipalDep,
+    format: Annotated[Format | None, Query(description="Default: from Content-Type")] = None,
+    partial: Annotated[bool, Query(description="Write the good rows and report the rest")] = False,
+) -> ImportReport:
+    require_role(who, what="import profiles")
+    fmt = _format(request, format)
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, f"the file is not UTF-8 text (byte {exc.start})", error="bad_encoding") from exc
+    return transfer.import_text(session, SIDES[side], text, fmt, ref, partial=partial)
+
+
+@router.get("/export", summary="Export all profiles of one side as JSON Lines or CSV")
+def export(
+    side: Annotated[Side, Query()],
+    session: SessionDep,
+    who: PrincipalDep,
+    format: Annotated[Format, Query()] = "jsonl",
+) -> StreamingResponse:
+    require_role(who, Role.PROGRAM_MANAGER, what="export profiles")
+    spec = SIDES[side]
+    records = transfer.records(session, spec)
+    body = transfer.to_jsonl(records) if format == "jsonl" else transfer.to_csv(spec, records)
+    headers = {"Content-Disposition": f'attachment; filename="{side}.{format}"'}
+    return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)

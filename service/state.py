@@ -1,0 +1,18 @@
+"""What the app loads at start and shares between requests."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from matching.reference import Reference
+from service.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    reference: Reference
+    ready: bool = False
