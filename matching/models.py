@@ -2,8 +2,6 @@
 
 from datetime import UTC, date, datetime
 
-from typing import Any
-
 from sqlalchemy import JSON, Date, DateTime, Dialect, ForeignKey, Integer, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -23,7 +21,7 @@ class UtcDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime given; use matching.models.utcnow()")
         return value.astimezone(UTC) if value is not None else None
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -178,9 +178,13 @@ def _commit(session: Session, spec: SideSpec, prepared: Prepared) -> None:
     try:
         session.commit()
     except IntegrityError as exc:
-        # Two writers raced past _check_duplicate; the unique dedup_key let only one through.
         session.rollback()
-        raise _duplicate(spec, prepared, None) from exc
+        # Two writers raced past _check_duplicate and the unique dedup_key let only one through;
+        # any other integrity error is a bug, not the client's duplicate.
+        other = session.scalar(select(spec.model.id).where(spec.model.dedup_key == prepared.dedup_key))
+        if other is None:
+            raise
+        raise _duplicate(spec, prepared, other) from exc
 
 
 def _conditions(spec: SideSpec, where: ProfileFilter) -> list[ColumnElement[bool]]:

@@ -264,7 +264,12 @@ def write(session: Session, spec: SideSpec, good: list[tuple[int, Prepared]],
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict(f"another writer stored one of these {spec.side} meanwhile; nothing was written") from exc
+        taken = _existing_keys(session, spec, [p.dedup_key for _, p in good])
+        if not taken:
+            raise  # not a duplicate: a bug, not the client's mistake
+        lines = [line for line, p in good if p.dedup_key in taken]
+        raise Conflict(f"another writer stored {len(taken)} of these {spec.side} meanwhile; nothing was written",
+                       [Problem("name", "already exists", line) for line in lines]) from exc
     return len(good)
 
 

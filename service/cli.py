@@ -15,9 +15,9 @@ from matching import transfer
 from matching.db import current_revision, head_revision, make_engine, make_sessionmaker, upgrade
 from matching.errors import DomainError
 from matching.reference import Reference
-from matching.sample import is_empty, load_sample
 from matching.sides import SIDES
 from matching.vocab import Role, Side
+from service.bootstrap import bootstrap
 from service.progress import progress
 from service.settings import get_settings
 
@@ -34,13 +34,10 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 
 @contextmanager
-def _session(migrate: bool = True) -> Iterator[Session]:
-    engine = make_engine(get_settings().db_url)
-    if migrate:
-        upgrade(engine)
+def _domain_errors() -> Iterator[None]:
+    """Print a domain error's problems for people and exit 1, instead of a traceback."""
     try:
-        with make_sessionmaker(engine)() as session:
-            yield session
+        yield
     except DomainError as exc:
         err.print(f"[red]error:[/red] {exc.detail}")
         for p in exc.problems[:50]:
@@ -49,6 +46,15 @@ def _session(migrate: bool = True) -> Iterator[Session]:
         if len(exc.problems) > 50:
             err.print(f"  … and {len(exc.problems) - 50} more")
         raise typer.Exit(1) from exc
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    engine = make_engine(get_settings().db_url)
+    try:
+        upgrade(engine)
+        with _domain_errors(), make_sessionmaker(engine)() as session:
+            yield session
     finally:
         engine.dispose()
 
@@ -73,14 +79,13 @@ def serve(
     from service.app import create_app
 
     settings = get_settings()
-    with _session() as session:
-        if sample and settings.load_sample and is_empty(session):
-            created = load_sample(session, Reference.load(settings.data_dir), settings.data_dir, _bars(quiet))
-            out.print(f"Loaded the synthetic sample: {created['colleges']} colleges, "
-                      f"{created['enterprises']} enterprises.")
-        secret = key_store.ensure_admin_key(session, settings.admin_key_path)
-    if secret:
-        out.print(f"Created the admin API key (saved to {settings.admin_key_path}):\n  {secret}")
+    with _domain_errors():
+        done = bootstrap(settings, sample=sample, progress=_bars(quiet))
+    if done.loaded:
+        out.print(f"Loaded the synthetic sample: {done.loaded['colleges']} colleges, "
+                  f"{done.loaded['enterprises']} enterprises.")
+    if done.new_admin_key:
+        out.print(f"Created the admin API key (saved to {settings.admin_key_path}):\n  {done.new_admin_key}")
     else:
         out.print(f"Admin API key: in {settings.admin_key_path}")
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
