@@ -287,6 +287,26 @@ def normalize_province(country: str, value: str) -> str:
     return name
 
 
+def normalize_any_province(value: str, prefer: str | None = None) -> str:
+    """A province of any country we keep a table for, trying `prefer` (an alpha-2 code) first.
+
+    For names whose country is not given or may differ from the speaker's: a Kazakh firm may well
+    prefer graduates from Xinjiang. A name unknown everywhere is an error when `prefer` is a country
+    we keep a table for (it is most likely a typo there); otherwise it passes through as given.
+    """
+    text = " ".join(value.split())
+    order = [prefer] if prefer in _TABLES else []
+    order += [code for code in _TABLES if code != prefer]
+    for code in order:
+        name = _TABLES[code].lookup(text)
+        if name is not None:
+            return name
+    if prefer in _TABLES:
+        suggestions = list(dict.fromkeys(s for code in order for s in _TABLES[code].suggest(text)))
+        raise GeographyError(f"unknown province {text!r}{_did_you_mean(suggestions[:3])}")
+    return text
+
+
 # --- cities ----------------------------------------------------------------------------------------------------
 
 _EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius: the best single sphere for distances anywhere on Earth

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matching.errors import InvalidInput, Problem
-from matching.geography import GeographyError, normalize_country, normalize_province
+from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
 from matching.reference import Reference
 from matching.schemas import CollegeCreate, EnterpriseCreate, ProfileIn, SpecialtyIn, TalentGapIn
 from matching.sides import SideSpec
@@ -70,11 +70,11 @@ def prepare(spec: SideSpec, body: ProfileIn, ref: Reference) -> Prepared:
     elif isinstance(body, EnterpriseCreate):
         values["industry"] = body.industry or None
         values["size"] = str(body.size) if body.size else None
-        values["preferred_provinces"] = [
-            _place(problems, f"preferred_provinces.{i}", normalize_province, country, p) or p
+        preferred = [
+            _place(problems, f"preferred_provinces.{i}", normalize_any_province, p, country or "") or p
             for i, p in enumerate(body.preferred_provinces)
-        ] if country else list(body.preferred_provinces)
-        values["preferred_provinces"] = list(dict.fromkeys(values["preferred_provinces"]))
+        ]
+        values["preferred_provinces"] = list(dict.fromkeys(preferred))
         units = [_gap(problems, i, g, ref) for i, g in enumerate(body.talent_gaps)]
         ids = [g.id for g in body.talent_gaps]
     else:  # pragma: no cover - SideSpec only hands over the two bodies above

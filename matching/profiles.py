@@ -8,14 +8,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from matching.errors import Conflict, InvalidInput, NotFound, Problem
-from matching.geography import GeographyError, normalize_country, normalize_province
+from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
 from matching.models import College, Enterprise, Specialty, utcnow
 from matching.prepare import Prepared
 from matching.schemas import Location, ProfilePublic
 from matching.sides import Profile, SideSpec
 
 MAX_PAGE = 500
-KNOWN_PROVINCE_COUNTRIES = ("CN", "KZ", "UZ", "KG", "TJ", "TM")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +199,10 @@ def _conditions(spec: SideSpec, where: ProfileFilter) -> list[ColumnElement[bool
             problems.append(Problem("country", str(exc)))
     if where.province:
         try:
-            province = _canonical_province(country, where.province)
+            if country:
+                province = normalize_province(country, where.province)
+            else:
+                province = normalize_any_province(where.province)
         except GeographyError as exc:
             problems.append(Problem("province", str(exc)))
         else:
@@ -219,18 +221,6 @@ def _conditions(spec: SideSpec, where: ProfileFilter) -> list[ColumnElement[bool
     if where.only_id is not None:
         conditions.append(model.id == where.only_id)
     return conditions
-
-
-def _canonical_province(country: str | None, value: str) -> str:
-    if country:
-        return normalize_province(country, value)
-    # Without a country, try the countries whose provinces we know; "Xinjiang" needs no "CN".
-    for known in KNOWN_PROVINCE_COUNTRIES:
-        try:
-            return normalize_province(known, value)
-        except GeographyError:
-            continue
-    return " ".join(value.split())
 
 
 def _escape_like(text: str) -> str:

@@ -134,3 +134,12 @@ def test_serve_answers_as_the_readme_says(tmp_path: Path) -> None:
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert "Created the admin API key" in output
+
+
+def test_long_imports_show_progress(home: Path, tmp_path: Path) -> None:
+    colleges = tmp_path / "colleges.jsonl"
+    colleges.write_text("".join(json.dumps(college_body(name=f"College {i}")) + "\n" for i in range(450)))
+    output = run("import", str(colleges))
+    assert "checking colleges" in output and "writing colleges" in output
+    assert "450/450" in output and "/s" in output and "eta" in output
+    assert "450/450" not in run("import", str(colleges), "--partial", "-q")  # quiet: no bars

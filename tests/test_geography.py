@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from matching import geography
 from matching.geography import (
     Gazetteer,
     GeographyError,
@@ -380,3 +381,12 @@ def test_haversine_zero_and_symmetric() -> None:
 
 def test_haversine_antipodes() -> None:
     assert haversine_km(0, 0, 0, 180) == pytest.approx(20015, rel=1e-3)
+
+
+def test_any_province_tries_the_preferred_country_first_then_the_others() -> None:
+    assert geography.normalize_any_province("新疆", prefer="KZ") == "Xinjiang"  # a Kazakh firm hiring from Xinjiang
+    assert geography.normalize_any_province("Sughd", prefer="UZ") == "Sughd Region"
+    assert geography.normalize_any_province("Xinjiang Uygur Autonomous Region") == "Xinjiang"
+    assert geography.normalize_any_province("Bavaria") == "Bavaria"  # no table anywhere: passes through
+    with pytest.raises(geography.GeographyError, match="Xinjiang"):
+        geography.normalize_any_province("Xingjiang", prefer="CN")

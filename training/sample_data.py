@@ -13,8 +13,8 @@ Work is linear in the counts: benchmarks call it with tens of thousands of enter
 """
 
 import argparse
-import csv
 import json
+import math
 import random
 from collections.abc import Sequence
 from datetime import date
@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
+from matching.taxonomy import Catalogue
 from training import sample_vocab as V
 
 SEED = 20261121
@@ -30,18 +31,13 @@ N_ENTERPRISES = 440
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = ROOT / "data" / "sample"
-CATALOGUE_PATHS = (
-    ROOT / "data" / "catalogue" / "vocational_specialties_2021.csv",
-    # The shared copy, for checkouts made before the catalogue was vendored.
-    Path("/work/shared/data/vocational_specialties_2021.csv"),
-)
+CATALOGUE_PATH = ROOT / "data" / "catalogue" / "vocational_specialties_2021.csv"
 
 # Canonical vocabulary order, so list fields come out in a stable, readable order.
 MODES = ("order_class", "internship", "apprenticeship", "training_base", "teacher_training",
          "joint_research", "short_course", "employment")
 KINDS = ("higher_vocational", "secondary_vocational", "technical_school", "university")
 SIZES = ("micro", "small", "medium", "large")
-LEVELS = ("operator", "technician", "senior_technician", "engineer", "manager")
 
 GENERAL = "GEN"  # pseudo-industry for college-wide specialties (IT, accounting, trade)
 HEAVY = (V.CHEM, V.OIL, V.METAL, V.NEV, V.PV)  # capital-intensive: fewer micro firms
@@ -58,13 +54,22 @@ Theme = tuple[str, str, tuple[str, ...]]
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, str]:
     """Catalogue code -> English name; fails if a code in the word lists is not in it."""
-    path = next((p for p in CATALOGUE_PATHS if p.exists()), CATALOGUE_PATHS[0])
-    with path.open(encoding="utf-8", newline="") as f:
-        names = {row["code"]: row["name_en"] for row in csv.DictReader(f)}
+    entries = Catalogue.load(CATALOGUE_PATH)
+    names = {code: entry.name_en for code in entries.codes() if (entry := entries.get(code))}
     missing = sorted(c for c in _vocab_codes() if c not in names)
     if missing:
-        raise ValueError(f"sample_vocab uses codes missing from {path}: {missing}")
+        raise ValueError(f"sample_vocab uses codes missing from {CATALOGUE_PATH}: {missing}")
     return names
+
+
+def check_vocab() -> None:
+    """Every activity must find a company noun and at least one talent gap that fit it."""
+    for ind in V.INDUSTRIES:
+        for act in ind.activities:
+            if not any(_fits(n[2].split(), act.tags) for n in ind.nouns):
+                raise ValueError(f"{ind.name}: no company noun fits {act.text!r}")
+            if not any(_fits(g.only, act.tags) for g in ind.gaps):
+                raise ValueError(f"{ind.name}: no talent gap fits {act.text!r}")
 
 
 def _vocab_codes() -> list[str]:
@@ -97,10 +102,17 @@ def _pick_distinct(rng: random.Random, items: Sequence[T], weights: Sequence[flo
     return out
 
 
+def _log_uniform(rng: random.Random, lo: int, hi: int) -> int:
+    """Round figure, skewed to the low end as firm sizes are."""
+    x = int(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+    step = int(10 ** max(len(str(x)) - 2, 0))
+    return max(lo, round(x / step) * step)
+
+
 def _round_number(rng: random.Random, lo: int, hi: int) -> int:
     """A figure as companies quote it: two significant digits."""
     x = rng.randint(lo, hi)
-    step = 10 ** max(len(str(x)) - 2, 0)
+    step = int(10 ** max(len(str(x)) - 2, 0))
     return max(step, round(x / step) * step)
 
 
@@ -121,6 +133,8 @@ def _quota(weights: Sequence[float], n: int) -> list[int]:
 
 def _zh_number(k: int) -> str:
     digits = "零一二三四五六七八九"
+    if k >= 100:
+        return str(k)  # schools numbered past 99 write the number in digits
     if k < 10:
         return digits[k]
     tens, ones = divmod(k, 10)
@@ -129,6 +143,23 @@ def _zh_number(k: int) -> str:
 
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _join(items: Sequence[str]) -> str:
+    """'a and b', or 'a and b as well as c and d' when the items have their own 'and'."""
+    if len(items) < 2:
+        return "".join(items)
+    glue = " as well as " if any(" and " in i for i in items) else " and "
+    return ", ".join(items[:-1]) + glue + items[-1]
+
+
+def _an(word: str) -> str:
+    return "an" if word[:1].lower() in "aeio" else "a"
+
+
+def _fits(tags: Sequence[str], wanted: Sequence[str]) -> bool:
+    """An item with no tags fits anything; otherwise it needs one tag in common."""
+    return not tags or any(t in wanted for t in tags)
 
 
 # --- places --------------------------------------------------------------------------------------
@@ -240,11 +271,20 @@ def _college_name(rng: random.Random, place: Place, kind: str, theme: Theme,
             return name, V.CN_NUMBERED[1].format(place_zh=city.name_zh, k_zh=_zh_number(k)), None
 
 
+def _fit_weight(place: Place, industries: Sequence[str]) -> float:
+    """How well a college theme suits a place: its defining (first) industry counts most, and
+    squaring keeps a petroleum college out of a city without oil."""
+    first = place.industries.get(industries[0], 0.0)
+    rest = sum(place.industries.get(k, 0.0) for k in industries[1:])
+    return (first + 0.3 * rest) ** 2 + 0.01
+
+
 def _ca_college_name(rng: random.Random, place: Place, used: set[str],
                      numbered: dict[str, int]) -> tuple[str, str, tuple[str, ...]]:
     patterns = V.CA_COLLEGE_PATTERNS[place.province.country]
+    weights = [_fit_weight(place, p[2]) for p in patterns]
     for _ in range(8):
-        pattern, kind, leans = rng.choice(patterns)
+        pattern, kind, leans = _pick(rng, patterns, weights)
         name = pattern.format(city=place.city.name)
         if name not in used:
             used.add(name)
@@ -267,7 +307,7 @@ def _graduates(rng: random.Random, kind: str) -> int:
 
 def _specialty_description(rng: random.Random, code: str, ind: V.Industry | None, place: Place,
                            kind: str) -> str:
-    topics = list(V.FOCUS.get(code) or [a[0] for a in ind.activities] if ind else ["IT basics"])
+    topics = list(V.FOCUS.get(code) or ([a.text for a in ind.activities] if ind else ["IT basics"]))
     picked = rng.sample(topics, min(len(topics), rng.choice((2, 2, 3))))
     if any(" and " in t for t in picked) or len(picked) == 1:
         listed = "; ".join(picked)  # "x, y and z and w" would be ambiguous
@@ -290,8 +330,8 @@ def _specialty_description(rng: random.Random, code: str, ind: V.Industry | None
         f"{_cap(listed)}, with a six-month placement at {employers} in the final year.",
     ]
     if place.cn:
-        options.append(f"{_cap(listed)}; runs an order class with a {sector} company in "
-                       f"{place.city.name}.")
+        options.append(f"{_cap(listed)}; runs an order class with {_an(sector)} {sector} company "
+                       f"in {place.city.name}.")
     else:
         language = V.LOCAL_LANGUAGE[place.province.country]
         options.append(f"Taught in {language} and Russian: {listed}.")
@@ -351,7 +391,7 @@ def _college_description(rng: random.Random, place: Place, kind: str,
                          specialties: list[Record], sectors: list[str], focus: str) -> str:
     grads = sum(s["annual_graduates"] for s in specialties)
     students = max(300, round(grads * rng.uniform(3.0, 4.5), -2))
-    sector_text = " and ".join(sectors[:2]) if sectors else "general technical trades"
+    sector_text = _join(sectors[:2]) if sectors else "general technical"
     kind_text = {"higher_vocational": "higher vocational college",
                  "secondary_vocational": "secondary vocational school",
                  "technical_school": "technician training school",
@@ -359,8 +399,8 @@ def _college_description(rng: random.Random, place: Place, kind: str,
     year = rng.randint(1950, 2015) if place.cn else rng.randint(1930, 2010)
     openers = (
         f"Public {kind_text} founded in {year} in {place.where()}, with about "
-        f"{_fmt(int(students))} full-time students; strongest in {sector_text}.",
-        f"A {kind_text} in {place.where()} training technicians for {sector_text}. "
+        f"{_fmt(int(students))} full-time students; strongest in {sector_text} programmes.",
+        f"A {kind_text} in {place.where()} training technicians for the {sector_text} industries. "
         f"Around {_fmt(int(students))} students.",
         f"Founded {year}. Serves the {sector_text} industries of {place.province.name} with "
         f"{len(specialties)} specialties listed here.",
@@ -389,8 +429,7 @@ def _college(rng: random.Random, place: Place, used: set[str], numbered: dict[st
     if place.cn:
         kind = _pick(rng, KINDS, (64, 17, 15, 4))
         themes = V.THEMES
-        theme_w = [sum(place.industries.get(k, 0.0) for k in t[2]) / len(t[2]) ** 0.5 + 0.05
-                   for t in themes]
+        theme_w = [_fit_weight(place, t[2]) for t in themes]
         theme = _pick(rng, themes, theme_w)
         name, zh, named = _college_name(rng, place, kind, theme, themes, theme_w, used, numbered)
         name_zh: str | None = zh
@@ -419,7 +458,7 @@ def _college(rng: random.Random, place: Place, used: set[str], numbered: dict[st
 # --- enterprises ---------------------------------------------------------------------------------
 
 _EMPLOYEES = {"micro": (5, 19), "small": (20, 299), "medium": (300, 999), "large": (1000, 15000)}
-_CAPACITY_BAND = {"micro": (0.0, 0.03), "small": (0.0, 0.15), "medium": (0.1, 0.45),
+_CAPACITY_BAND = {"micro": (0.0, 0.03), "small": (0.0, 0.08), "medium": (0.08, 0.4),
                   "large": (0.35, 1.0)}
 _SIZE_WORD = {"micro": "small family-run", "small": "small", "medium": "mid-sized",
               "large": "large"}
@@ -444,8 +483,11 @@ _GAP_EXTRAS = (
     "Experienced candidates preferred, fresh graduates considered.", "Two shifts.",
     "Work location: {city}.",
 )
-_CA_GAP_EXTRAS = ("Russian required; Chinese (HSK 3+) a plus.", "Work location: {city}.",
-                  "Training at the partner plant in China possible.", "Transport to site provided.")
+_CA_GAP_EXTRAS = ("{language} and Russian required.", "Work location: {city}.",
+                  "Transport to site provided.", "Russian required.")
+_CHINESE_INVESTED_EXTRAS = ("Chinese (HSK 3+) a plus.",
+                            "Training with our partner company in China possible.")
+_REPEATS = ("shift", "dormitor", "russian", "chinese", "transport", "training", "meals")
 _PAY_FACTOR = {"operator": 1.0, "technician": 1.3, "senior_technician": 1.6, "engineer": 1.8,
                "manager": 1.9, None: 1.2}
 _MONTH_WEIGHTS = (0.5, 0.5, 1.5, 1.0, 0.7, 1.0, 2.5, 1.5, 2.0, 0.7, 0.5, 0.3)
@@ -459,16 +501,17 @@ def _brand(rng: random.Random) -> tuple[str, str]:
             return a + b.lower(), a_zh + b_zh
 
 
-def _enterprise_name(rng: random.Random, place: Place, ind: V.Industry, size: str,
-                     used: set[str], plants: list[int]) -> tuple[str, str | None, bool]:
+def _enterprise_name(rng: random.Random, place: Place, ind: V.Industry, act: V.Activity,
+                     size: str, used: set[str], plants: list[int]) -> tuple[str, str | None, bool]:
     """(name, name_zh, Chinese-invested abroad); unique across the sample."""
     prov, city = place.province, place.city
+    nouns = [n for n in ind.nouns if _fits(n[2].split(), act.tags)]
     for _ in range(8):
-        noun, noun_zh = rng.choice(ind.nouns)
+        noun, noun_zh, _tags = rng.choice(nouns)
         brand, brand_zh = _brand(rng)
         if place.cn:
             suffixes = [("Co., Ltd.", "有限公司"), ("Co., Ltd.", "有限公司")]
-            if ind.key in TECH_SUFFIX_OK:
+            if ind.key in TECH_SUFFIX_OK and "Technology" not in noun:
                 suffixes.append(("Technology Co., Ltd.", "科技有限公司"))
             if size in ("medium", "large"):
                 suffixes += [("Group Co., Ltd.", "集团有限公司"), ("Industrial Co., Ltd.", "实业有限公司")]
@@ -523,12 +566,15 @@ def _size(rng: random.Random, ind: V.Industry) -> str:
     return _pick(rng, SIZES, w)
 
 
-def _headcount(rng: random.Random, size: str, bulk: bool) -> int:
+def _headcount(rng: random.Random, size: str, bulk: bool, level: str) -> int:
     if size == "micro":
         return rng.randint(1, 4)
-    lo, hi = {("small", False): (2, 12), ("small", True): (6, 30),
-              ("medium", False): (3, 30), ("medium", True): (10, 80),
-              ("large", False): (5, 60), ("large", True): (30, 150)}[(size, bulk)]
+    if level in ("engineer", "manager", "senior_technician") and not bulk:
+        return rng.randint(1, {"small": 2, "medium": 4}.get(size, 8))
+    # Mass hires (operators, general workers) scale with the firm; specialist posts much less.
+    lo, hi = {("small", False): (2, 8), ("small", True): (5, 30),
+              ("medium", False): (3, 20), ("medium", True): (10, 80),
+              ("large", False): (5, 40), ("large", True): (30, 150)}[(size, bulk)]
     if size == "large" and bulk and rng.random() < 0.3:
         lo, hi = 100, 300
     n = rng.randint(lo, hi)
@@ -566,34 +612,39 @@ def _gap(rng: random.Random, t: V.GapTemplate, place: Place, size: str,
         if rng.random() < 0.45:
             extras.append(_pay(rng, place.province.country, level))
         pool = list(_GAP_EXTRAS if place.cn else _CA_GAP_EXTRAS)
-        if not place.cn and not chinese_abroad:
-            pool.remove("Training at the partner plant in China possible.")
-        extras += [e.format(city=place.city.name)
-                   for e in rng.sample(pool, _pick(rng, (0, 1, 2), (4, 4, 2)))]
+        if chinese_abroad:
+            pool += _CHINESE_INVESTED_EXTRAS
+        # Don't repeat what the post already says ("two shifts ... Two shifts.").
+        lowered = text.lower()
+        pool = [e for e in pool if not any(w in e.lower() and w in lowered for w in _REPEATS)]
+        language = V.LOCAL_LANGUAGE.get(place.province.country, "Chinese")
+        extras += [e.format(city=place.city.name, language=language)
+                   for e in rng.sample(pool, min(len(pool), _pick(rng, (0, 1, 2), (4, 4, 2))))]
         text = " ".join([text, *extras])
     codes: list[str] = []
-    if t.codes and rng.random() < 0.68:
+    if t.codes and rng.random() < 0.7:
         k = 2 if len(t.codes) > 1 and rng.random() < 0.35 else 1
         codes = [t.codes[0]] if k == 1 and rng.random() < 0.75 else rng.sample(t.codes, k)
     return {
         "field": t.field,
         "description": text,
-        "headcount": _headcount(rng, size, t.bulk),
+        "headcount": _headcount(rng, size, t.bulk, level),
         "level": level_out,
         "start_date": _start_date(rng),
         "codes": codes,
     }
 
 
-def _enterprise_description(rng: random.Random, place: Place, ind: V.Industry, size: str,
-                            chinese_abroad: bool) -> str:
+def _enterprise_description(rng: random.Random, place: Place, ind: V.Industry,
+                            act: V.Activity, size: str, chinese_abroad: bool) -> str:
     year = rng.randint(1985, 2022) if place.cn else rng.randint(1995, 2023)
-    activity, template, lo, hi = rng.choice(ind.activities)
+    activity = act.text
     # A small firm sits at the low end of the industry's range, a large one anywhere above.
     a, b = _CAPACITY_BAND[size]
+    lo, hi = act.low, act.high
     n = _round_number(rng, int(lo + (hi - lo) * a), int(lo + (hi - lo) * b))
-    capacity = template.format(n=_fmt(n))
-    employees = _fmt(_round_number(rng, *_EMPLOYEES[size]))
+    capacity = act.capacity.format(n=_fmt(n))
+    employees = _fmt(_log_uniform(rng, *_EMPLOYEES[size]))
     openers = (
         f"Founded in {year}, we are a {_SIZE_WORD[size]} company in {place.where()} focused on "
         f"{activity}, with {capacity} and about {employees} employees.",
@@ -634,14 +685,19 @@ def _preferred(rng: random.Random, place: Place) -> list[str]:
 
 def _enterprise(rng: random.Random, place: Place, used: set[str], plants: list[int]) -> Record:
     ind = _pick_industry(rng, place)
+    act = rng.choice(ind.activities)
     size = _size(rng, ind)
-    name, name_zh, chinese_abroad = _enterprise_name(rng, place, ind, size, used, plants)
+    name, name_zh, chinese_abroad = _enterprise_name(rng, place, ind, act, size, used, plants)
     n_gaps = rng.randint(*{"micro": (1, 2), "small": (1, 3), "medium": (1, 4),
                            "large": (2, 5)}[size])
-    templates = rng.sample(ind.gaps, min(n_gaps, len(ind.gaps)))
+    fitting = [t for t in ind.gaps if _fits(t.only, act.tags)]
+    templates = rng.sample(fitting, min(n_gaps, len(fitting)))
+    setting = ["CN"] if place.cn else ["CA"]
+    if place.province.name in RUSSIAN_NEAR or chinese_abroad:
+        setting.append("BORDER")
     if rng.random() < 0.2:
         # Now and then a job any firm posts (electrician, accountant, interpreter...).
-        common = rng.choice(V.COMMON_GAPS)
+        common = rng.choice([t for t in V.COMMON_GAPS if _fits(t.only, setting)])
         if all(t.field != common.field for t in templates):
             if len(templates) > 1:
                 templates[-1] = common
@@ -656,7 +712,7 @@ def _enterprise(rng: random.Random, place: Place, used: set[str], plants: list[i
         "city": place.city.name,
         "location": None,
         "size": size,
-        "description": _enterprise_description(rng, place, ind, size, chinese_abroad),
+        "description": _enterprise_description(rng, place, ind, act, size, chinese_abroad),
         "talent_gaps": [_gap(rng, t, place, size, chinese_abroad) for t in templates],
         "cooperation_modes": _enterprise_modes(rng, size),
         "preferred_provinces": _preferred(rng, place),
@@ -674,6 +730,7 @@ def generate(n_colleges: int = N_COLLEGES, n_enterprises: int = N_ENTERPRISES,
     the same colleges as the sample.
     """
     names = catalogue()
+    check_vocab()
     rng = random.Random(f"colleges/{seed}")
     used: set[str] = set()
     numbered: dict[str, int] = {}
