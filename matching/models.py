@@ -44,8 +44,9 @@ class ProfileColumns:
     lon: Mapped[float | None]
     description: Mapped[str | None] = mapped_column(Text)
     cooperation_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    # casefolded "name|city": a unique column makes the duplicate check hold under races too.
-    dedup_key: Mapped[str] = mapped_column(String(410), unique=True)
+    # sha256 of casefolded "name|city" (matching.prepare.dedup_key): unique, so the duplicate
+    # check holds under races too.
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 

@@ -4,6 +4,7 @@ Everything that can reject input happens here, before any write, and every probl
 at once with its field path, so a client fixes a profile in one round trip.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,10 @@ class Prepared:
 
 
 def dedup_key(name: str, city: str | None) -> str:
-    return f"{' '.join(name.split()).casefold()}|{' '.join((city or '').split()).casefold()}"
+    """Same name and city, ignoring case and spacing. Hashed: casefolding can lengthen text
+    ("ß" becomes "ss"), and a fixed width keeps the unique index small on every backend."""
+    folded = f"{' '.join(name.split()).casefold()}|{' '.join((city or '').split()).casefold()}"
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
 def prepare(spec: SideSpec, body: ProfileIn, ref: Reference) -> Prepared:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,14 +29,26 @@ MAX_CODES_PER_GAP = 10
 MAX_NAME = 200
 MAX_TEXT = 4_000
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME)]
-OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT)]
+
+
+def _no_nul(value: str) -> str:
+    # A NUL byte is never meant in text, and PostgreSQL cannot store one in a text column.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (\\u0000)")
+    return value
+
+
+Clean = AfterValidator(_no_nul)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME), Clean]
+OptionalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NAME), Clean]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT), Clean]
 Code = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, pattern=r"^\d{6}$")]
-Country = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60)]
+Country = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=60), Clean]
 Graduates = Annotated[int, Strict(), Field(ge=0, le=MAX_ANNUAL_GRADUATES)]
 Headcount = Annotated[int, Strict(), Field(ge=1, le=MAX_HEADCOUNT)]
 Degrees = Annotated[float, Strict()]
+MAX_ID = 2**31 - 1  # the databases' INTEGER keys
+DbId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 
 
 def _iso_date_only(value: Any) -> Any:
@@ -62,11 +75,17 @@ def _unique(values: list[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
+def _reject_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("cannot be null; leave the field out to keep its value")
+    return value
+
+
 # --- units -----------------------------------------------------------------------------------
 
 
 class SpecialtyIn(Input):
-    id: int | None = Field(None, description="Give an existing specialty's id to keep it on update.")
+    id: DbId | None = Field(None, description="Give an existing specialty's id to keep it on update.")
     name: Name | None = Field(None, description="Defaults to the catalogue's name for `code`.")
     code: Code | None = Field(None, description="6-digit code from the national catalogue.")
     description: Text | None = None
@@ -88,7 +107,7 @@ class SpecialtyPublic(BaseModel):
 
 
 class TalentGapIn(Input):
-    id: int | None = Field(None, description="Give an existing gap's id to keep it on update.")
+    id: DbId | None = Field(None, description="Give an existing gap's id to keep it on update.")
     field: Name = Field(description="The job or skill field, as HR would name it.")
     description: Text | None = None
     headcount: Headcount = Field(description=f"People wanted, 1..{MAX_HEADCOUNT}.")
@@ -151,25 +170,14 @@ class ProfileUpdate(Input):
     description: Text | None = None
     cooperation_modes: list[CooperationMode] | None = None
 
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> "ProfileUpdate":
-        for name in ("name", "country", "cooperation_modes", *self._not_nullable()):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
-
-    @classmethod
-    def _not_nullable(cls) -> tuple[str, ...]:
-        return ()
+    _not_null = field_validator("name", "country", "cooperation_modes")(_reject_null)
 
 
 class CollegeUpdate(ProfileUpdate):
     kind: CollegeKind | None = None
     specialties: list[SpecialtyIn] | None = Field(None, max_length=MAX_UNITS)
 
-    @classmethod
-    def _not_nullable(cls) -> tuple[str, ...]:
-        return ("kind", "specialties")
+    _not_null_here = field_validator("kind", "specialties")(_reject_null)
 
 
 class EnterpriseUpdate(ProfileUpdate):
@@ -178,9 +186,7 @@ class EnterpriseUpdate(ProfileUpdate):
     talent_gaps: list[TalentGapIn] | None = Field(None, max_length=MAX_UNITS)
     preferred_provinces: list[Name] | None = Field(None, max_length=40)
 
-    @classmethod
-    def _not_nullable(cls) -> tuple[str, ...]:
-        return ("talent_gaps", "preferred_provinces")
+    _not_null_here = field_validator("talent_gaps", "preferred_provinces")(_reject_null)
 
 
 class ProfilePublic(BaseModel):
@@ -225,8 +231,8 @@ class EnterprisesPublic(BaseModel):
 
 class KeyCreate(Input):
     role: Role
-    college_id: int | None = None
-    enterprise_id: int | None = None
+    college_id: DbId | None = None
+    enterprise_id: DbId | None = None
     name: OptionalName | None = Field(None, description="Who holds the key, e.g. 'HR, Korla Textile'.")
 
 

@@ -65,7 +65,9 @@ def install(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         malformed, problems = _validation_problems(exc)
         if malformed:
-            return error_response(400, "malformed_json", "the request body is not valid JSON", problems)
+            reasons = "; ".join(p.reason for p in problems)
+            return error_response(400, "malformed_json", "the request body is not valid JSON",
+                                  [Problem("body", reasons)])
         first = f"{problems[0].field}: {problems[0].reason}" if problems else "invalid request"
         return error_response(422, "validation_error", first, problems)
 

@@ -9,8 +9,8 @@ A case is (method, path, body, headers, status, error, field):
 - field: None, a field name that must appear among `fields[*].field`, or `F(...)` to also ask for a `line` or
   words in the reason.
 
-Bugs found are xfail(strict=True) with reason "BUG: ...": on both backends via `pytest.param` marks, on one
-backend only via `pg_bug(...)` (applied at run time, since the backend is the `db_url` fixture's parameter).
+The table found six 500s (NUL characters, unbounded key ids, an overflowing duplicate key); their cases
+stay in it as regression tests.
 """
 
 import json
@@ -81,20 +81,6 @@ class F:
     says: str | None = None
 
 
-@dataclass(frozen=True)
-class PgBug:
-    reason: str
-
-
-def pg_bug(reason: str) -> PgBug:
-    """A bug seen on PostgreSQL only (SQLite gives the expected answer): xfail there, pass on SQLite."""
-    return PgBug(reason)
-
-
-def bug(reason: str) -> Any:
-    return pytest.mark.xfail(reason=f"BUG: {reason}", strict=True)
-
-
 def without(body: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in names}
 
@@ -147,8 +133,8 @@ def pm_key(seed: Seed) -> dict[str, str]:
 
 
 def case(method: str, path: str | Callable[[Seed], str], body: Any, headers: Any, status: int, error: str,
-         field: str | F | None, *, id: str, marks: Any = (), pg: PgBug | None = None) -> Any:
-    return pytest.param(method, path, body, headers, status, error, field, pg, id=id, marks=marks)
+         field: str | F | None, *, id: str) -> Any:
+    return pytest.param(method, path, body, headers, status, error, field, id=id)
 
 
 def college(seed: Seed) -> str:
@@ -254,13 +240,8 @@ CASES = [
          "talent_gaps.0.id", id="gap-id-as-string"),
     # --- text that no database should store ---
     case("POST", "/colleges", new_college(name="Hotan\x00College"), None, 422, "validation_error", "name",
-         id="nul-in-name", marks=bug(
-             "POST /colleges with a NUL character in `name` is not rejected: PostgreSQL answers 500 "
-             "(psycopg DataError 'text fields cannot contain NUL'), SQLite answers 201 and stores it; "
-             "expected 422 validation_error on `name`")),
-    case("GET", "/colleges?name=Hotan%00", None, None, 422, "validation_error", "name", id="nul-in-query",
-         marks=bug("GET /colleges?name=Hotan%00 is not rejected: PostgreSQL answers 500 (psycopg DataError, "
-                   "NUL in a query parameter), SQLite answers 200; expected 422 validation_error on `name`")),
+         id="nul-in-name"),
+    case("GET", "/colleges?name=Hotan%00", None, None, 422, "validation_error", "name", id="nul-in-query"),
     # --- the body itself ---
     case("POST", "/colleges", Raw(b'{"name": "Hotan", "country": '), None, 400, "malformed_json", None,
          id="malformed-json"),
@@ -305,10 +286,10 @@ CASES = [
                                                                 specialty(id=seed.specialty_ids[0], name="Dup")]),
          None, 422, "validation_error", F("specialties.1.id", says="twice"), id="put-same-specialty-id-twice"),
     # --- PATCH ---
-    case("PATCH", college, {"name": None}, None, 422, "validation_error", F(None, says="name cannot be null"),
+    case("PATCH", college, {"name": None}, None, 422, "validation_error", F("name", says="cannot be null"),
          id="patch-name-null"),
     case("PATCH", enterprise, {"talent_gaps": None}, None, 422, "validation_error",
-         F(None, says="talent_gaps cannot be null"), id="patch-gaps-null"),
+         F("talent_gaps", says="cannot be null"), id="patch-gaps-null"),
     case("PATCH", college, {"name": "  "}, None, 422, "validation_error", "name", id="patch-blank-name"),
     case("PATCH", college, {"country": "ZZ"}, None, 422, "validation_error", "country", id="patch-unknown-country"),
     case("PATCH", college, {"country": "KZ"}, None, 422, "validation_error", F("province", says="for KZ"),
@@ -354,9 +335,7 @@ CASES = [
     case("POST", IMPORT_CSV, Raw((CSV_HEADER + CSV_GOOD).encode("utf-16"), "text/csv"), None, 400, "bad_encoding",
          None, id="import-not-utf8"),
     case("POST", IMPORT_CSV, csv(CSV_GOOD, "Aksu\x00College,CN,Xinjiang,Aksu,,Weaving,,30\n"), None, 422,
-         "validation_error", F("name", line=3), id="import-csv-nul-in-name", marks=bug(
-             "POST /import (CSV) with a NUL character in a cell is not rejected: PostgreSQL answers 500 "
-             "(psycopg DataError), SQLite answers 201 and writes both rows; expected 422 with the line")),
+         "validation_error", F("name", line=3), id="import-csv-nul-in-name"),
     # --- /keys and /export ---
     case("POST", "/keys", {"role": "superuser"}, None, 422, "validation_error", "role", id="key-unknown-role"),
     case("POST", "/keys", {"role": "college"}, None, 422, "validation_error", F("college_id", says="bound"),
@@ -368,14 +347,9 @@ CASES = [
     case("POST", "/keys", {"role": "college", "college_id": "abc"}, None, 422, "validation_error", "college_id",
          id="college-key-id-not-a-number"),
     case("POST", "/keys", {"role": "college", "college_id": 2**31}, None, 422, "validation_error",
-         F("college_id", says="does not exist"), id="college-key-id-over-int32", pg=pg_bug(
-             "POST /keys {'role': 'college', 'college_id': 2147483648} answers 500 on PostgreSQL "
-             "(NumericValueOutOfRange: integer out of range in the existence check); SQLite gives the 422")),
+         F("college_id", says="less than or equal to 2147483647"), id="college-key-id-over-int32"),
     case("POST", "/keys", {"role": "enterprise", "enterprise_id": 10**20}, None, 422, "validation_error",
-         "enterprise_id", id="enterprise-key-id-over-int64", marks=bug(
-             "POST /keys {'role': 'enterprise', 'enterprise_id': 10**20} answers 500 on both backends "
-             "(SQLite OverflowError, PostgreSQL integer out of range): KeyCreate ids are unbounded; "
-             "expected 422 on `enterprise_id`")),
+         "enterprise_id", id="enterprise-key-id-over-int64"),
     case("DELETE", "/keys/999999", None, None, 404, "not_found", None, id="revoke-unknown-key"),
     case("DELETE", "/keys/0", None, None, 422, "validation_error", "key_id", id="revoke-key-0"),
     case("GET", "/export?side=people", None, None, 422, "validation_error", "side", id="export-bad-side"),
@@ -443,14 +417,11 @@ def send(api: TestClient, method: str, path: str, body: Any, headers: dict[str, 
 # --- the test --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "path", "body", "headers", "status", "error", "field", "pg"), CASES)
+@pytest.mark.parametrize(("method", "path", "body", "headers", "status", "error", "field"), CASES)
 def test_client_mistake_is_refused_and_changes_nothing(
-    request: pytest.FixtureRequest, api: TestClient, admin: dict[str, str], engine: Engine, seed: Seed,
+    api: TestClient, admin: dict[str, str], engine: Engine, seed: Seed,
     method: str, path: Any, body: Any, headers: Any, status: int, error: str, field: str | F | None,
-    pg: PgBug | None,
 ) -> None:
-    if pg is not None and engine.dialect.name == "postgresql":
-        request.applymarker(bug(pg.reason))
     path = path(seed) if callable(path) else path
     body = body(seed) if callable(body) else body
     extra = headers(seed) if callable(headers) else headers or {}
@@ -478,18 +449,12 @@ def test_client_mistake_is_refused_and_changes_nothing(
     assert snapshot(engine) == before, "a refused request changed the database"
 
 
-# --- found while writing the table: a valid profile that PostgreSQL cannot store ------------
+# --- found while writing the table: a valid profile that PostgreSQL once could not store -------
 
 
-def test_longest_names_store_on_every_backend(request: pytest.FixtureRequest, api: TestClient,
-                                              admin: dict[str, str], engine: Engine) -> None:
+def test_longest_names_store_on_every_backend(api: TestClient, admin: dict[str, str]) -> None:
     """Names may be 200 characters (README "Limits"); the duplicate key casefolds name and city, and "ß"
-    casefolds to "ss", so it can outgrow its VARCHAR(410) column: SQLite does not care, PostgreSQL does."""
-    if engine.dialect.name == "postgresql":
-        request.applymarker(bug(
-            "POST /colleges with a 200-character name of 'ß' and city 'Korla Economic Zone' answers 500 on "
-            "PostgreSQL (StringDataRightTruncation: dedup_key is VARCHAR(410) but casefold() can double the "
-            "length of name and city); expected 201 as on SQLite"))
+    casefolds to "ss": the key must not outgrow its column (it is a fixed-width hash now)."""
     body = college_body(name="ß" * 200, city="Korla Economic Zone", location={"lat": 41.7, "lon": 86.1},
                         specialties=[])
     response = api.post("/colleges", json=body, headers=admin)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query
 
 from matching import keys
 from matching.models import ApiKey
-from matching.schemas import KeyCreate, KeyCreated, KeyPublic, KeysPublic
+from matching.schemas import MAX_ID, KeyCreate, KeyCreated, KeyPublic, KeysPublic
 from service.auth import require_role
 from service.deps import PrincipalDep, SessionDep
 
@@ -36,6 +36,6 @@ def list_(
 
 
 @router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke an API key")
-def revoke(key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, who: PrincipalDep) -> KeyPublic:
+def revoke(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, who: PrincipalDep) -> KeyPublic:
     require_role(who, what="manage API keys")
     return _public(keys.revoke(session, key_id))

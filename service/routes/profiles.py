@@ -9,12 +9,15 @@ from matching import profiles
 from matching.prepare import prepare
 from matching.profiles import MAX_PAGE, ProfileFilter
 from matching.schemas import (
+    MAX_ID,
+    Code,
     CollegeCreate,
     CollegesPublic,
     CollegeUpdate,
     EnterpriseCreate,
     EnterprisesPublic,
     EnterpriseUpdate,
+    OptionalName,
     ProfileIn,
     ProfileUpdate,
 )
@@ -22,7 +25,7 @@ from matching.sides import COLLEGES, ENTERPRISES, SideSpec
 from service.auth import require_edit, require_read, require_role
 from service.deps import PrincipalDep, ReferenceDep, SessionDep
 
-ProfileId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ProfileId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PLACE_FIELDS = {"country", "province", "city"}
 
 
@@ -31,17 +34,17 @@ class ProfileQuery(BaseModel):
 
     limit: int = Field(50, ge=1, le=MAX_PAGE)
     offset: int = Field(0, ge=0, le=10_000_000)
-    country: str | None = Field(None, description="ISO alpha-2, e.g. CN")
-    province: str | None = Field(None, description="Any spelling: Xinjiang, 新疆, Xinjiang Uygur AR")
-    name: str | None = Field(None, max_length=200, description="Name (English or Chinese) contains")
+    country: OptionalName | None = Field(None, description="ISO alpha-2, e.g. CN")
+    province: OptionalName | None = Field(None, description="Any spelling: Xinjiang, 新疆, Xinjiang Uygur AR")
+    name: OptionalName | None = Field(None, description="Name (English or Chinese) contains")
 
 
 class CollegeQuery(ProfileQuery):
-    code: str | None = Field(None, pattern=r"^\d{6}$", description="Has a specialty with this code")
+    code: Code | None = Field(None, description="Has a specialty with this code")
 
 
 class EnterpriseQuery(ProfileQuery):
-    industry: str | None = Field(None, max_length=200, description="Industry, case-insensitive")
+    industry: OptionalName | None = Field(None, description="Industry, case-insensitive")
 
 
 def _filter(query: ProfileQuery, only_id: int | None) -> ProfileFilter:
