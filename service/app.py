@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
         BodySizeLimit, default=config.max_body_bytes, overrides={"/import": config.max_import_bytes}
     )
     errors.install(app)
-    for router in (health.router, profiles.colleges, profiles.enterprises, transfer.router, keys.router):
-        app.include_router(router)
+    app.include_router(health.router)
+    for router in (profiles.colleges, profiles.enterprises, transfer.router, keys.router):
+        app.include_router(router, responses=errors.DOCUMENTED)
     return app

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching.errors import Conflict, DomainError, InvalidInput, NotFound, Problem
+from matching.schemas import ErrorPublic
 
 log = logging.getLogger("matchmaker")
 
@@ -23,6 +24,14 @@ STATUS_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     503: "not_ready",
+}
+
+
+# Shown in the OpenAPI document for every resource route, so clients see the one error shape.
+DOCUMENTED: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorPublic, "description": error.replace("_", " ")}
+    for status, error in STATUS_CODES.items()
+    if status in (400, 401, 403, 404, 409, 413, 422)
 }
 
 
