@@ -42,3 +42,16 @@ class Catalogue:
 
     def codes(self) -> list[str]:
         return sorted(self._by_code)
+
+    def search(self, query: str) -> list[CatalogueEntry]:
+        """Entries whose code starts with `query`, or whose names contain all its words."""
+        text = query.strip().casefold()
+        if text.isdigit():
+            return [self._by_code[c] for c in self.codes() if c.startswith(text)]
+        words = text.split()
+        entries = [self._by_code[c] for c in self.codes()]
+        return [e for e in entries if all(w in _haystack(e) for w in words)]
+
+
+def _haystack(entry: CatalogueEntry) -> str:
+    return f"{entry.name_en} {entry.name_zh} {entry.class_name_en}".casefold()

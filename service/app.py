@@ -11,7 +11,7 @@ from matching.db import current_revision, head_revision, make_engine, make_sessi
 from matching.reference import Reference
 from service import __version__, errors
 from service.limits import BodySizeLimit
-from service.routes import health, keys, profiles, transfer
+from service.routes import catalogue, health, keys, profiles, transfer
 from service.settings import Settings, get_settings
 from service.state import AppState
 
@@ -56,6 +56,6 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     )
     errors.install(app)
     app.include_router(health.router)
-    for router in (profiles.colleges, profiles.enterprises, transfer.router, keys.router):
+    for router in (profiles.colleges, profiles.enterprises, catalogue.router, transfer.router, keys.router):
         app.include_router(router, responses=errors.DOCUMENTED)
     return app

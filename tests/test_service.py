@@ -30,3 +30,19 @@ def test_catalogue_is_complete_and_consistent() -> None:
         assert entry is not None and len(code) == 6 and code.isdigit()
         assert entry.class_code == code[:4] and entry.category_code == code[:2]
     assert catalogue.get("999999") is None and "480405" in catalogue
+
+
+def test_catalogue_search(client: TestClient, admin: dict[str, str]) -> None:
+    def codes(**params: str | int) -> tuple[list[str], int]:
+        body = client.get("/catalogue", params=params, headers=admin).json()
+        return [e["code"] for e in body["data"]], body["count"]
+
+    assert codes(q="dyeing") == (["480405"], 1)
+    assert codes(q="染整") == (["480405"], 1)
+    found, count = codes(q="4804")
+    assert count == len(found) > 1 and all(c.startswith("4804") for c in found)
+    assert codes(q="robot")[0] and all("robot" in e["name_en"].lower()
+                                       for e in client.get("/catalogue", params={"q": "robot"}, headers=admin).json()["data"])
+    assert codes(limit=10, offset=765) == (codes(limit=800)[0][765:775], 771)
+    assert codes(q="zzzz nothing") == ([], 0)
+    assert client.get("/catalogue").status_code == 401
