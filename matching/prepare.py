@@ -64,6 +64,11 @@ def prepare(spec: SideSpec, body: ProfileIn, ref: Reference) -> Prepared:
             )
         else:
             values["lat"], values["lon"] = round(place.lat, 5), round(place.lon, 5)
+            if values["province"] and place.province and place.province != values["province"]:
+                warnings.append(
+                    f"'{values['city']}' was found in {place.province}, not in {values['province']}; "
+                    "check the province, or send location {lat, lon}"
+                )
             values["province"] = values["province"] or place.province
 
     values["dedup_key"] = dedup_key(body.name, values["city"])

@@ -4,7 +4,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -65,8 +65,8 @@ def _bars(quiet: bool) -> transfer.ProgressFactory:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Default: MATCH_HOST or 127.0.0.1.")] = None,  # noqa: UP045
-    port: Annotated[Optional[int], typer.Option(help="Default: MATCH_PORT or 8000.")] = None,  # noqa: UP045
+    host: Annotated[str | None, typer.Option(help="Default: MATCH_HOST or 127.0.0.1.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: MATCH_PORT or 8000.")] = None,
     sample: Annotated[bool, typer.Option(help="Load the bundled sample into an empty database.")] = True,
     quiet: Quiet = False,
 ) -> None:
@@ -106,8 +106,8 @@ def db_upgrade() -> None:
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .jsonl or .csv file.")],
-    side: Annotated[Optional[Side], typer.Option(help="Default: from the file name.")] = None,  # noqa: UP045
-    format: Annotated[Optional[str], typer.Option(help="jsonl or csv; default: from the extension.")] = None,  # noqa: UP045
+    side: Annotated[Side | None, typer.Option(help="Default: from the file name.")] = None,
+    format: Annotated[str | None, typer.Option(help="jsonl or csv; default: from the extension.")] = None,
     partial: Annotated[bool, typer.Option(help="Write the good rows, report the rest.")] = False,
     quiet: Quiet = False,
 ) -> None:
@@ -141,7 +141,7 @@ def _side_from_name(file: Path) -> Side:
 def export(
     side: Annotated[Side, typer.Option(help="colleges or enterprises.")],
     format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Default: stdout.")] = None,  # noqa: UP045
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
 ) -> None:
     """Write every profile of one side, in a form `matchmaker import` takes back.
 
@@ -166,9 +166,9 @@ def export(
 @keys_app.command("create")
 def keys_create(
     role: Annotated[Role, typer.Option(help="admin, program_manager, college or enterprise.")],
-    college: Annotated[Optional[int], typer.Option(help="The college a college key speaks for.")] = None,  # noqa: UP045
-    enterprise: Annotated[Optional[int], typer.Option(help="The enterprise an enterprise key speaks for.")] = None,  # noqa: UP045
-    name: Annotated[Optional[str], typer.Option(help="Who holds it.")] = None,  # noqa: UP045
+    college: Annotated[int | None, typer.Option(help="The college a college key speaks for.")] = None,
+    enterprise: Annotated[int | None, typer.Option(help="The enterprise an enterprise key speaks for.")] = None,
+    name: Annotated[str | None, typer.Option(help="Who holds it.")] = None,
 ) -> None:
     """Create an API key and print it (it is shown only once).
 

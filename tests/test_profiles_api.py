@@ -179,3 +179,9 @@ def test_health_info_and_docs(client: TestClient, admin: dict[str, str]) -> None
     assert info["catalogue_size"] == 771
     assert client.get("/docs").status_code == 200
     assert "/colleges/{profile_id}" in client.get("/openapi.json").json()["paths"]
+
+
+def test_city_found_only_in_another_province_warns(client: TestClient, admin: dict[str, str]) -> None:
+    college = create(client, admin, "colleges", college_body(province="Zhejiang"))  # Korla is in Xinjiang
+    assert college["province"] == "Zhejiang"  # the client's word is kept...
+    assert "Xinjiang" in college["warnings"][0] and "Zhejiang" in college["warnings"][0]  # ...and questioned
