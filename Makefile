@@ -20,7 +20,7 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(DEV_INSTALLED): pyproject.toml $(INSTALLED)
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,train]"
 	touch $@
 
 run: $(INSTALLED)

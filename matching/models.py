@@ -2,7 +2,18 @@
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Dialect, ForeignKey, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -29,6 +40,15 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     pass
+
+
+class UnitVector:
+    """A unit's embedding, kept with it: the index is rebuilt from these without re-encoding."""
+
+    # float32, little-endian, L2-normalised
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # sha256 of the model name and the unit's text: a unit is re-embedded only when it changes
+    embedding_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProfileColumns:
@@ -63,7 +83,7 @@ class College(ProfileColumns, Base):
     )
 
 
-class Specialty(Base):
+class Specialty(UnitVector, Base):
     __tablename__ = "specialties"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -91,7 +111,7 @@ class Enterprise(ProfileColumns, Base):
     )
 
 
-class TalentGap(Base):
+class TalentGap(UnitVector, Base):
     __tablename__ = "talent_gaps"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -128,3 +148,13 @@ class ApiKey(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class IndexVersion(Base):
+    """Bumped in every transaction that changes a side's units, so a saved index can tell it is stale."""
+
+    __tablename__ = "index_versions"
+
+    side: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,7 +1,7 @@
 """Store, read, change, delete and list profiles with their units, one transaction each."""
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,9 @@ from matching.models import College, Enterprise, Specialty, utcnow
 from matching.prepare import Prepared
 from matching.schemas import Location, ProfilePublic
 from matching.sides import Profile, SideSpec
+
+if TYPE_CHECKING:
+    from matching.live import LiveIndex
 
 MAX_PAGE = 500
 
@@ -46,14 +49,15 @@ def add(session: Session, spec: SideSpec, prepared: Prepared) -> Profile:
     return profile
 
 
-def create(session: Session, spec: SideSpec, prepared: Prepared) -> Profile:
+def create(session: Session, spec: SideSpec, prepared: Prepared, live: "LiveIndex | None" = None) -> Profile:
     _check_duplicate(session, spec, prepared, own_id=None)
     profile = add(session, spec, prepared)
-    _commit(session, spec, prepared)
+    _commit(session, spec, prepared, live, profile)
     return profile
 
 
-def replace(session: Session, spec: SideSpec, profile: Profile, prepared: Prepared) -> Profile:
+def replace(session: Session, spec: SideSpec, profile: Profile, prepared: Prepared,
+            live: "LiveIndex | None" = None) -> Profile:
     """PUT semantics: the profile becomes `prepared`; units keep their ids where they persist."""
     _check_duplicate(session, spec, prepared, own_id=profile.id)
     units = _reconcile(spec, spec.units_of(profile), prepared)
@@ -61,13 +65,19 @@ def replace(session: Session, spec: SideSpec, profile: Profile, prepared: Prepar
         setattr(profile, key, value)
     setattr(profile, spec.units, units)
     profile.updated_at = utcnow()
-    _commit(session, spec, prepared)
+    _commit(session, spec, prepared, live, profile)
     return profile
 
 
-def delete(session: Session, spec: SideSpec, profile_id: int) -> None:
+def delete(session: Session, spec: SideSpec, profile_id: int, live: "LiveIndex | None" = None) -> None:
     session.delete(get(session, spec, profile_id))
-    session.commit()
+    if live is None:
+        session.commit()
+        return
+    live.before_commit(session, spec, [])
+    with live.committing(spec):
+        session.commit()
+        live.after_commit(session, spec, deleted=[profile_id])
 
 
 def list_profiles(
@@ -173,9 +183,16 @@ def _duplicate(spec: SideSpec, prepared: Prepared, other: int | None) -> Conflic
     return Conflict(f"a {spec.label} named '{prepared.name}'{where} already exists{which}")
 
 
-def _commit(session: Session, spec: SideSpec, prepared: Prepared) -> None:
+def _commit(session: Session, spec: SideSpec, prepared: Prepared, live: "LiveIndex | None", profile: Profile) -> None:
+    """Commit, with the profile's units embedded and the index told, when there is one."""
     try:
-        session.commit()
+        if live is None:
+            session.commit()
+        else:
+            live.before_commit(session, spec, [profile])
+            with live.committing(spec):
+                session.commit()
+                live.after_commit(session, spec, [profile])
     except IntegrityError as exc:
         session.rollback()
         # Two writers raced past _check_duplicate and the unique dedup_key let only one through;

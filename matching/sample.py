@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from matching import transfer
 from matching.models import College, Enterprise
+from matching.progress import ProgressFactory, no_progress
 from matching.reference import Reference
 from matching.sides import COLLEGES, ENTERPRISES
 
@@ -18,7 +19,7 @@ def is_empty(session: Session) -> bool:
 
 
 def load_sample(session: Session, ref: Reference, data_dir: Path,
-                progress: transfer.ProgressFactory = transfer.no_progress) -> dict[str, int]:
+                progress: ProgressFactory = no_progress) -> dict[str, int]:
     """Import both sample files, each all or nothing; returns how many profiles each side got."""
     created = {}
     for spec in (COLLEGES, ENTERPRISES):

@@ -9,10 +9,9 @@ rows with the same name and city form one profile.
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -22,10 +21,14 @@ from sqlalchemy.orm import Session, selectinload
 from matching.errors import Conflict, InvalidInput, Problem
 from matching.prepare import Prepared, dedup_key, prepare
 from matching.profiles import add, to_record
+from matching.progress import Progress, ProgressFactory, no_progress
 from matching.reference import Reference
 from matching.schemas import ImportReport, ProblemPublic
 from matching.sides import Profile, SideSpec
 from matching.vocab import Side
+
+if TYPE_CHECKING:
+    from matching.live import LiveIndex
 
 FORMATS = ("jsonl", "csv")
 BATCH = 200
@@ -47,12 +50,6 @@ LIST_CELLS = {"cooperation_modes", "preferred_provinces", "codes"}  # ";"-separa
 INT_CELLS = {"annual_graduates", "headcount"}
 FLOAT_CELLS = {"lat", "lon"}
 
-Progress = Callable[[int], None]
-ProgressFactory = Callable[[str, int], AbstractContextManager[Progress]]
-
-
-def no_progress(description: str, total: int) -> AbstractContextManager[Progress]:
-    return nullcontext(lambda n: None)
 
 
 @dataclass
@@ -251,17 +248,29 @@ def _existing_keys(session: Session, spec: SideSpec, keys: list[str]) -> dict[st
 
 
 def write(session: Session, spec: SideSpec, good: list[tuple[int, Prepared]],
-          progress: Progress | None = None) -> int:
-    """Write all prepared profiles in one transaction: all of them land, or none."""
+          progress: Progress | None = None, live: "LiveIndex | None" = None,
+          embed_progress: ProgressFactory = no_progress) -> int:
+    """Write all prepared profiles in one transaction: all of them land, or none.
+
+    With a live index, every unit is embedded before the commit, so no unit is ever stored
+    without its vector, and the index takes the profiles right after.
+    """
+    added: list[Profile] = []
     try:
         for start in range(0, len(good), BATCH):
             batch = good[start:start + BATCH]
             for _, prepared in batch:
-                add(session, spec, prepared)
+                added.append(add(session, spec, prepared))
             session.flush()
             if progress:
                 progress(len(batch))
-        session.commit()
+        if live is None:
+            session.commit()
+        else:
+            live.before_commit(session, spec, added, embed_progress)
+            with live.committing(spec):
+                session.commit()
+                live.after_commit(session, spec, added)
     except IntegrityError as exc:
         session.rollback()
         taken = _existing_keys(session, spec, [p.dedup_key for _, p in good])
@@ -274,7 +283,8 @@ def write(session: Session, spec: SideSpec, good: list[tuple[int, Prepared]],
 
 
 def import_text(session: Session, spec: SideSpec, text: str, fmt: str, ref: Reference, *,
-                partial: bool = False, progress: ProgressFactory = no_progress) -> ImportReport:
+                partial: bool = False, progress: ProgressFactory = no_progress,
+                live: "LiveIndex | None" = None) -> ImportReport:
     records, unreadable = parse(spec, text, fmt)
     with progress(f"checking {spec.side}", len(records)) as advance:
         checked = check(session, spec, records, ref, advance)
@@ -286,7 +296,7 @@ def import_text(session: Session, spec: SideSpec, text: str, fmt: str, ref: Refe
     if not records and not problems:
         raise InvalidInput.of([Problem("body", f"the file holds no {spec.side}")])
     with progress(f"writing {spec.side}", len(checked.good)) as advance:
-        created = write(session, spec, checked.good, advance)
+        created = write(session, spec, checked.good, advance, live, progress)
     rows = len(records) + len({p.line for p in unreadable})
     return ImportReport(
         side=str(spec.side), format=fmt, rows=rows, created=created, rejected=rows - created,

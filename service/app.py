@@ -7,11 +7,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from embeddings.encoder import Encoder, load_encoder
+from embeddings.index import configure_threads
 from matching.db import current_revision, head_revision, make_engine, make_sessionmaker
+from matching.embedding import Embedder
+from matching.live import LiveIndex
 from matching.reference import Reference
 from service import __version__, errors
 from service.limits import BodySizeLimit
-from service.routes import catalogue, health, keys, profiles, transfer
+from service.routes import catalogue, health, keys, matches, profiles, transfer
 from service.settings import Settings, get_settings
 from service.state import AppState
 
@@ -36,18 +40,40 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Serving a schema we do not know would turn every request into a 500; stay not-ready.
         log.error("database schema is at %s, expected %s: run `matchmaker db upgrade`", revision, head)
     else:
+        encoder = app.state.preloaded_encoder or await run_in_threadpool(
+            load_encoder, settings.embedding_model, settings.embedding_batch_size)
+        state.live = await run_in_threadpool(load_live, state, encoder)
         state.ready = True
     try:
         yield
     finally:
         state.ready = False
+        if state.live is not None:
+            with state.sessions() as session:
+                await run_in_threadpool(state.live.save, session)
         engine.dispose()
 
 
-def create_app(settings: Settings | None = None, reference: Reference | None = None) -> FastAPI:
-    """`reference` lets tests and tools share reference data already loaded (it takes ~1 s)."""
+def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
+    """The model and both indexes: a saved index whose manifest matches, else rebuilt."""
+    settings = state.settings
+    configure_threads(settings.faiss_threads)
+    live = LiveIndex(Embedder(encoder, state.reference.catalogue), settings.index_path, settings.index_factory,
+                     settings.index_nprobe)
+    with state.sessions() as session:
+        live.load(session)
+    for side, reason in live.rebuilt.items():
+        if reason:
+            log.info("rebuilt the %s index: %s", side, reason)
+    return live
+
+
+def create_app(settings: Settings | None = None, reference: Reference | None = None,
+               encoder: Encoder | None = None) -> FastAPI:
+    """`reference` and `encoder` let tests and tools share what is already loaded (seconds each)."""
     app = FastAPI(title="matchmaker", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.preloaded_reference = reference
+    app.state.preloaded_encoder = encoder
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     config = settings or get_settings()
@@ -56,6 +82,7 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     )
     errors.install(app)
     app.include_router(health.router)
-    for router in (profiles.colleges, profiles.enterprises, catalogue.router, transfer.router, keys.router):
+    routers = (profiles.colleges, profiles.enterprises, matches.router, catalogue.router, transfer.router, keys.router)
+    for router in routers:
         app.include_router(router, responses=errors.DOCUMENTED)
     return app

@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from matching import keys
 from matching.db import make_engine, make_sessionmaker, upgrade
+from matching.progress import ProgressFactory, no_progress
 from matching.reference import Reference
 from matching.sample import is_empty, load_sample
-from matching.transfer import ProgressFactory, no_progress
 from service.settings import Settings
 
 

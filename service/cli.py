@@ -14,6 +14,7 @@ from matching import keys as key_store
 from matching import transfer
 from matching.db import current_revision, head_revision, make_engine, make_sessionmaker, upgrade
 from matching.errors import DomainError
+from matching.progress import ProgressFactory
 from matching.reference import Reference
 from matching.sides import SIDES
 from matching.vocab import Role, Side
@@ -59,7 +60,7 @@ def _session() -> Iterator[Session]:
         engine.dispose()
 
 
-def _bars(quiet: bool) -> transfer.ProgressFactory:
+def _bars(quiet: bool) -> ProgressFactory:
     return lambda description, total: progress(description, total, quiet=quiet)
 
 

@@ -6,6 +6,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
+from matching.live import LiveIndex
+from matching.ranking import RankingSettings
 from matching.reference import Reference
 from service.auth import Principal, authenticate
 from service.errors import ApiError
@@ -47,3 +49,19 @@ def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_live(state: StateDep) -> LiveIndex:
+    if state.live is None:
+        raise ApiError(503, "the index is loading; try again in a moment", headers={"Retry-After": "5"})
+    return state.live
+
+
+LiveDep = Annotated[LiveIndex, Depends(get_live)]
+
+
+def get_ranking(settings: SettingsDep) -> RankingSettings:
+    return settings.ranking
+
+
+RankingDep = Annotated[RankingSettings, Depends(get_ranking)]

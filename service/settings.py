@@ -6,11 +6,14 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from embeddings.encoder import DEFAULT_MODEL
+from matching.ranking import RankingSettings
+
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MATCH_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="MATCH_", env_file=".env", extra="ignore", env_nested_delimiter="__")
 
     home: Path = Field(Path(".matchmaker"), description="Where local state lives: database, admin key.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default: SQLite in `home`.")
@@ -21,6 +24,22 @@ class Settings(BaseSettings):
     load_sample: bool = Field(True, description="Load data/sample into an empty database at start.")
     max_body_bytes: int = Field(1_048_576, ge=1_024, description="Largest request body (413 above).")
     max_import_bytes: int = Field(33_554_432, ge=1_024, description="Largest body for POST /import.")
+
+    embedding_model: str = Field(DEFAULT_MODEL, description="A sentence-transformers name or path, loaded offline.")
+    embedding_batch_size: int = Field(64, ge=1, le=4096, description="Texts per model.encode call.")
+    index_factory: str = Field("Flat", description="FAISS index_factory string; Flat is exact, e.g. "
+                               "'IVF1024,Flat' or 'HNSW32' are approximate, for large collections.")
+    index_nprobe: int = Field(16, ge=1, description="IVF cells probed per query (efSearch/4 for HNSW).")
+    index_dir: Path | None = Field(None, description="Saved indexes and manifests; default: `home`/index.")
+    faiss_threads: int = Field(1, ge=1, description="OpenMP threads for FAISS; 1 is fastest for single queries.")
+    exact_scan_max: int = Field(20_000, ge=0, description="Score every candidate when this few units pass the "
+                                "filters; above it, retrieve from the index and deepen until exact.")
+    ranking: RankingSettings = Field(default_factory=RankingSettings,
+                                     description="Weights and thresholds, e.g. MATCH_RANKING__WEIGHTS__DISTANCE=0.2")
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.home / "index"
 
     @property
     def db_url(self) -> str:

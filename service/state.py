@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from matching.live import LiveIndex
 from matching.reference import Reference
 from service.settings import Settings
 
@@ -15,4 +16,5 @@ class AppState:
     engine: Engine
     sessions: sessionmaker[Session]
     reference: Reference
+    live: LiveIndex | None = None  # the model and both indexes; None until loaded
     ready: bool = False

@@ -23,7 +23,7 @@ from matching.schemas import (
 )
 from matching.sides import COLLEGES, ENTERPRISES, SideSpec
 from service.auth import require_edit, require_read, require_role
-from service.deps import PrincipalDep, ReferenceDep, SessionDep
+from service.deps import LiveDep, PrincipalDep, ReferenceDep, SessionDep
 
 ProfileId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PLACE_FIELDS = {"country", "province", "city"}
@@ -73,10 +73,10 @@ def profile_router(
     Query_: Any = Annotated[query_model, Query()]
 
     @router.post("", status_code=201, response_model=spec.public, summary=f"Create a {label}")
-    def create(body: Create, session: SessionDep, ref: ReferenceDep, who: PrincipalDep) -> Any:
+    def create(body: Create, session: SessionDep, ref: ReferenceDep, who: PrincipalDep, live: LiveDep) -> Any:
         require_role(who, what=f"create {spec.side}")
         prepared = prepare(spec, body, ref)
-        return profiles.to_public(spec, profiles.create(session, spec, prepared), prepared.warnings)
+        return profiles.to_public(spec, profiles.create(session, spec, prepared, live), prepared.warnings)
 
     @router.get("", response_model=many, summary=f"List {spec.side}")
     def list_(query: Query_, session: SessionDep, who: PrincipalDep) -> Any:
@@ -92,16 +92,16 @@ def profile_router(
 
     @router.put("/{profile_id}", response_model=spec.public, summary=f"Replace a {label}")
     def replace(
-        profile_id: ProfileId, body: Create, session: SessionDep, ref: ReferenceDep, who: PrincipalDep
+        profile_id: ProfileId, body: Create, session: SessionDep, ref: ReferenceDep, who: PrincipalDep, live: LiveDep
     ) -> Any:
         require_edit(who, spec.side, profile_id)
         profile = profiles.get(session, spec, profile_id)
         prepared = prepare(spec, body, ref)
-        return profiles.to_public(spec, profiles.replace(session, spec, profile, prepared), prepared.warnings)
+        return profiles.to_public(spec, profiles.replace(session, spec, profile, prepared, live), prepared.warnings)
 
     @router.patch("/{profile_id}", response_model=spec.public, summary=f"Change some fields of a {label}")
     def patch(
-        profile_id: ProfileId, body: Update, session: SessionDep, ref: ReferenceDep, who: PrincipalDep
+        profile_id: ProfileId, body: Update, session: SessionDep, ref: ReferenceDep, who: PrincipalDep, live: LiveDep
     ) -> Any:
         require_edit(who, spec.side, profile_id)
         profile = profiles.get(session, spec, profile_id)
@@ -110,12 +110,12 @@ def profile_router(
         if PLACE_FIELDS & changes.keys() and "location" not in changes:
             merged["location"] = None  # moved: geocode the new place rather than keep the old point
         prepared = prepare(spec, spec.parse(merged), ref)  # type: ignore[arg-type]
-        return profiles.to_public(spec, profiles.replace(session, spec, profile, prepared), prepared.warnings)
+        return profiles.to_public(spec, profiles.replace(session, spec, profile, prepared, live), prepared.warnings)
 
     @router.delete("/{profile_id}", status_code=204, summary=f"Delete a {label} and its units")
-    def delete(profile_id: ProfileId, session: SessionDep, who: PrincipalDep) -> Response:
+    def delete(profile_id: ProfileId, session: SessionDep, who: PrincipalDep, live: LiveDep) -> Response:
         require_role(who, what=f"delete {spec.side}")
-        profiles.delete(session, spec, profile_id)
+        profiles.delete(session, spec, profile_id, live)
         return Response(status_code=204)
 
     return router

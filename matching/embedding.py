@@ -1,0 +1,53 @@
+"""Units to vectors: the text each unit is embedded as, and embedding only what changed."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from embeddings.encoder import Encoder
+from embeddings.texts import text_key, unit_text
+from matching.progress import Progress, ProgressFactory, no_progress
+from matching.taxonomy import Catalogue
+
+
+@dataclass
+class Embedder:
+    encoder: Encoder
+    catalogue: Catalogue
+
+    @property
+    def model(self) -> str:
+        return self.encoder.name
+
+    def code_names(self, code: str) -> tuple[str, str] | None:
+        entry = self.catalogue.get(code)
+        return (entry.name_en, entry.name_zh) if entry else None
+
+    def text_of(self, unit: Any) -> str:
+        """A Specialty or TalentGap (ORM object or anything with the same attributes)."""
+        if hasattr(unit, "annual_graduates"):
+            codes = [unit.code] if unit.code else []
+            return unit_text(unit.name, codes, unit.description, None, self.code_names)
+        return unit_text(unit.field, unit.codes or [], unit.description, unit.level, self.code_names)
+
+    def encode_texts(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self.encoder.encode(texts, progress)
+
+    def embed(self, units: Sequence[Any], progress: ProgressFactory = no_progress) -> int:
+        """Give every unit whose text changed (or that has no vector) a new vector; returns how many."""
+        pending = []
+        for unit in units:
+            text = self.text_of(unit)
+            key = text_key(self.model, text)
+            if unit.embedding_key != key or unit.embedding is None:
+                pending.append((unit, text, key))
+        if not pending:
+            return 0
+        with progress("Embedding units", len(pending)) as advance:
+            vectors = self.encoder.encode([text for _, text, _ in pending], advance)
+        for (unit, _, key), vector in zip(pending, vectors, strict=True):
+            unit.embedding = vector.astype("<f4").tobytes()
+            unit.embedding_key = key
+        return len(pending)

@@ -1,0 +1,237 @@
+"""Keeps both sides' pools and indexes in step with the database, and on disk between runs.
+
+Writes go: embed new or changed units → bump the side's index version → commit → apply to the
+pool, all in the request that made the change. The index on disk carries a manifest; at start it
+is used only if the manifest matches the database, else it is rebuilt from the stored vectors.
+"""
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from embeddings.index import VectorIndex
+from matching.embedding import Embedder
+from matching.models import IndexVersion, utcnow
+from matching.pool import Pool, db_version, load_cards
+from matching.progress import ProgressFactory, no_progress
+from matching.sides import SIDES, Profile, SideSpec
+from matching.vocab import Side
+
+log = logging.getLogger("matchmaker.index")
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Manifest:
+    side: str
+    model: str
+    dimension: int
+    factory: str
+    unit_count: int
+    version: int
+    last_change: str | None
+    format: int = MANIFEST_FORMAT
+
+
+class LiveIndex:
+    def __init__(self, embedder: Embedder, directory: Path | None, factory: str = "Flat", nprobe: int = 16) -> None:
+        self.embedder = embedder
+        self.directory = directory
+        self.factory = factory
+        self.nprobe = nprobe
+        dimension = embedder.encoder.dimension
+        self.pools = {side: Pool(spec, VectorIndex(dimension, factory, nprobe)) for side, spec in SIDES.items()}
+        self.rebuilt: dict[Side, str] = {}  # why each side was rebuilt at the last load, for logs and tests
+
+    def pool(self, spec: SideSpec) -> Pool:
+        return self.pools[spec.side]
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def before_commit(self, session: Session, spec: SideSpec, profiles: Sequence[Profile],
+                      progress: ProgressFactory = no_progress) -> None:
+        """Embed the units that changed and bump the side's version, inside the write's transaction."""
+        units = [u for p in profiles for u in spec.units_of(p)]
+        self.embedder.embed(units, progress)
+        bump(session, spec)
+
+    @contextmanager
+    def committing(self, spec: SideSpec) -> Iterator[None]:
+        with self.pool(spec).lock:
+            yield
+
+    def after_commit(self, session: Session, spec: SideSpec, changed: Iterable[Profile] = (),
+                     deleted: Iterable[int] = ()) -> None:
+        pool = self.pool(spec)
+        with pool.lock:
+            for profile in changed:
+                pool.apply(profile)
+            for profile_id in deleted:
+                pool.drop(profile_id)
+            pool.version = max(pool.version, db_version(session, spec))
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def fresh_pool(self, session: Session, spec: SideSpec) -> Pool:
+        """The pool, reloaded first if another process (e.g. a CLI import) changed the side."""
+        pool = self.pool(spec)
+        if db_version(session, spec) != pool.version:
+            with pool.lock:
+                if db_version(session, spec) != pool.version:
+                    log.info("%s changed outside this process; reloading its index", spec.side)
+                    self.load_side(session, spec, use_saved=False)
+        return pool
+
+    # --- loading, rebuilding, saving -----------------------------------------------------------------
+
+    def load(self, session: Session, progress: ProgressFactory = no_progress, use_saved: bool = True) -> None:
+        for spec in SIDES.values():
+            self.load_side(session, spec, progress, use_saved)
+
+    def load_side(self, session: Session, spec: SideSpec, progress: ProgressFactory = no_progress,
+                  use_saved: bool = True) -> None:
+        missing = self._embed_missing(session, spec, progress)
+        pool = self.pool(spec)
+        with pool.lock:
+            version = db_version(session, spec)
+            profiles, units, ids, blobs = load_cards(session, spec)
+            vectors = (np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids
+                       else np.empty((0, self.embedder.encoder.dimension), np.float32))
+            index = VectorIndex(self.embedder.encoder.dimension, self.factory, self.nprobe)
+            id_array = np.array(ids, dtype=np.int64)
+            reason = "embedded units that had no vector" if missing else self._saved_mismatch(spec, version, len(ids))
+            if use_saved and reason is None:
+                try:
+                    index.load(str(self._path(spec)))
+                    if set(index.unit_ids().tolist()) != set(ids):
+                        raise ValueError("saved index holds other units")
+                    index.fill_vectors(id_array, vectors)
+                except (OSError, ValueError, RuntimeError) as exc:
+                    reason = f"saved index unusable: {exc}"
+            elif not use_saved:
+                reason = reason or "reload requested"
+            if reason is not None or not use_saved:
+                with progress(f"Indexing {spec.side}", len(ids)) as advance:
+                    index.build(id_array, vectors)
+                    advance(len(ids))
+            self.rebuilt[spec.side] = reason or ""
+            pool.index, pool.profiles, pool.units, pool.version = index, profiles, units, version
+            if reason is not None:
+                self.save_side(session, spec)
+
+    def save(self, session: Session) -> None:
+        for spec in SIDES.values():
+            self.save_side(session, spec)
+
+    def save_side(self, session: Session, spec: SideSpec) -> None:
+        if self.directory is None:
+            return
+        pool = self.pool(spec)
+        with pool.lock:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            changed = session.scalar(select(IndexVersion.changed_at).where(IndexVersion.side == str(spec.side)))
+            manifest = self.manifest(spec, changed)
+            pool.index.save(str(self._path(spec)))
+            _write_atomic(self._path(spec).with_suffix(".manifest.json"), json.dumps(asdict(manifest), indent=2))
+
+    def manifest(self, spec: SideSpec, changed: datetime | None = None) -> Manifest:
+        pool = self.pool(spec)
+        return Manifest(side=str(spec.side), model=self.embedder.model, dimension=self.embedder.encoder.dimension,
+                        factory=self.factory, unit_count=len(pool.index), version=pool.version,
+                        last_change=changed.isoformat() if changed else None)
+
+    def reindex(self, session: Session, progress: ProgressFactory = no_progress, re_embed: bool = False) -> int:
+        """Rebuild both indexes from the database; `re_embed` encodes every unit again."""
+        count = 0
+        for spec in SIDES.values():
+            if re_embed:
+                session.execute(update(spec.unit_model).values(embedding=None, embedding_key=None))
+                session.commit()
+            self.load_side(session, spec, progress, use_saved=False)
+            count += len(self.pool(spec).index)
+        return count
+
+    # --- internals -------------------------------------------------------------------------------
+
+    def _path(self, spec: SideSpec) -> Path:
+        assert self.directory is not None
+        return self.directory / str(spec.side)
+
+    def _saved_mismatch(self, spec: SideSpec, version: int, unit_count: int) -> str | None:
+        if self.directory is None:
+            return "no index directory"
+        path = self._path(spec).with_suffix(".manifest.json")
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return "no saved index"
+        expected = {"model": self.embedder.model, "dimension": self.embedder.encoder.dimension,
+                    "factory": self.factory, "unit_count": unit_count, "version": version,
+                    "format": MANIFEST_FORMAT}
+        for key, value in expected.items():
+            if saved.get(key) != value:
+                return f"manifest {key} is {saved.get(key)!r}, expected {value!r}"
+        return None
+
+    def _embed_missing(self, session: Session, spec: SideSpec, progress: ProgressFactory, batch: int = 2000) -> int:
+        """Units without a vector, or with one from another model or text, get one; in batches."""
+        unit_model: Any = spec.unit_model
+        ids = session.scalars(select(unit_model.id).order_by(unit_model.id)).all()
+        done = 0
+        stale: list[int] = []
+        for start in range(0, len(ids), batch):
+            chunk = session.scalars(select(unit_model).where(unit_model.id.in_(ids[start:start + batch]))).all()
+            stale += [u.id for u in chunk if u.embedding is None or u.embedding_key != self._key(u)]
+            session.expunge_all()
+        if not stale:
+            return 0
+        with progress(f"Embedding {spec.units}", len(stale)) as advance:
+            for start in range(0, len(stale), batch):
+                chunk = session.scalars(select(unit_model).where(unit_model.id.in_(stale[start:start + batch]))).all()
+                self.embedder.embed(chunk)
+                bump(session, spec)
+                session.commit()
+                session.expunge_all()
+                done += len(chunk)
+                advance(len(chunk))
+        return done
+
+    def _key(self, unit: object) -> str:
+        from embeddings.texts import text_key
+
+        return text_key(self.embedder.model, self.embedder.text_of(unit))
+
+
+def bump(session: Session, spec: SideSpec) -> None:
+    session.execute(
+        update(IndexVersion).where(IndexVersion.side == str(spec.side))
+        .values(version=IndexVersion.version + 1, changed_at=utcnow())
+    )
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def unit_count(session: Session, spec: SideSpec) -> int:
+    return session.scalar(select(func.count()).select_from(spec.unit_model)) or 0
+
+
+def load_profiles(session: Session, spec: SideSpec, ids: Sequence[int]) -> list[Profile]:
+    rows = session.scalars(select(spec.model).where(spec.model.id.in_(ids))
+                           .options(selectinload(getattr(spec.model, spec.units))))
+    return list(rows)  # type: ignore[arg-type]

@@ -1,0 +1,172 @@
+"""One side's matchable state in memory: profile cards, unit cards and the vector index.
+
+Derived from the database (the source of truth) and kept in step with it by every write; ranking
+reads only this, so a query costs no ORM loading however many candidates it scores.
+"""
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from embeddings.index import VectorIndex
+from matching.models import College, Enterprise, IndexVersion
+from matching.sides import Profile, SideSpec
+
+
+@dataclass(frozen=True, slots=True)
+class UnitCard:
+    id: int
+    profile_id: int
+    name: str
+    codes: tuple[str, ...]
+    amount: int  # annual graduates of a specialty, headcount of a gap
+    key: str | None  # embedding_key: which text the indexed vector is of
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileCard:
+    id: int
+    name: str
+    name_zh: str | None
+    country: str
+    province: str | None
+    city: str | None
+    lat: float | None
+    lon: float | None
+    modes: frozenset[str]
+    preferred_provinces: frozenset[str]  # enterprises only
+    units: tuple[int, ...]
+
+    @property
+    def located(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+@dataclass
+class Pool:
+    spec: SideSpec
+    index: VectorIndex
+    profiles: dict[int, ProfileCard] = field(default_factory=dict)
+    units: dict[int, UnitCard] = field(default_factory=dict)
+    version: int = 0
+    # Held from a write's commit until its change is applied here, so a reader never mistakes an
+    # in-flight write for a change made by another process.
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    # Every indexed unit in profile order, and the cards: what an unfiltered query scans; rebuilt
+    # lazily after a change.
+    _all: tuple[np.ndarray, list[ProfileCard]] | None = None
+
+    def everything(self) -> tuple[np.ndarray, list[ProfileCard]]:
+        if self._all is None:
+            cards = [self.profiles[p] for p in sorted(self.profiles)]
+            ids = np.array([u for c in cards for u in c.units if u in self.index], dtype=np.int64)
+            with_units = [c for c in cards if any(u in self.index for u in c.units)]
+            self._all = (ids, with_units)
+        return self._all
+
+    def apply(self, profile: Profile) -> None:
+        """Take a committed profile's current state (its units must carry their vectors)."""
+        self._all = None
+        old = self.profiles.get(profile.id)
+        units = self.spec.units_of(profile)
+        keep = {u.id for u in units}
+        if old:
+            gone = [u for u in old.units if u not in keep]
+            self.index.remove(gone)
+            for unit_id in gone:
+                self.units.pop(unit_id, None)
+        changed_ids, changed_vectors = [], []
+        for unit in units:
+            card = unit_card(self.spec, profile.id, unit)
+            previous = self.units.get(unit.id)
+            self.units[unit.id] = card
+            if unit.embedding is None:
+                self.index.remove([unit.id])
+            elif previous is None or previous.key != card.key or unit.id not in self.index:
+                changed_ids.append(unit.id)
+                changed_vectors.append(np.frombuffer(unit.embedding, dtype=np.float32))
+        if changed_ids:
+            self.index.upsert(changed_ids, np.vstack(changed_vectors))
+        self.profiles[profile.id] = profile_card(self.spec, profile)
+        if self.index.dead_fraction > 0.25 and self.index.ntotal > 1000:
+            self.index.compact()  # dead slots cost every unfiltered search a selector
+
+    def drop(self, profile_id: int) -> None:
+        card = self.profiles.pop(profile_id, None)
+        self._all = None
+        if card:
+            self.index.remove(card.units)
+            for unit_id in card.units:
+                self.units.pop(unit_id, None)
+
+    def profile_units(self, profile_ids: Iterable[int]) -> list[int]:
+        return [u for p in profile_ids for u in self.profiles[p].units if u in self.index]
+
+
+def unit_card(spec: SideSpec, profile_id: int, unit: Any) -> UnitCard:
+    if spec.unit_label == "specialty":
+        return UnitCard(unit.id, profile_id, unit.name, (unit.code,) if unit.code else (), unit.annual_graduates,
+                        unit.embedding_key)
+    return UnitCard(unit.id, profile_id, unit.field, tuple(unit.codes), unit.headcount, unit.embedding_key)
+
+
+def profile_card(spec: SideSpec, profile: Profile) -> ProfileCard:
+    return ProfileCard(
+        id=profile.id, name=profile.name, name_zh=profile.name_zh, country=profile.country,
+        province=profile.province, city=profile.city, lat=profile.lat, lon=profile.lon,
+        modes=frozenset(profile.cooperation_modes),
+        preferred_provinces=frozenset(profile.preferred_provinces) if isinstance(profile, Enterprise) else frozenset(),
+        units=tuple(u.id for u in spec.units_of(profile)),
+    )
+
+
+def db_version(session: Session, spec: SideSpec) -> int:
+    return session.scalar(select(IndexVersion.version).where(IndexVersion.side == str(spec.side))) or 0
+
+
+def load_cards(session: Session, spec: SideSpec) -> tuple[dict[int, ProfileCard], dict[int, UnitCard],
+                                                           list[int], list[bytes]]:
+    """Every profile and unit of a side, and the stored vectors of the units that have one.
+
+    Plain column selects: at 100,000 units, ORM objects would cost seconds for nothing.
+    """
+    model: Any = spec.model
+    unit_model: Any = spec.unit_model
+    columns = [model.id, model.name, model.name_zh, model.country, model.province, model.city, model.lat,
+               model.lon, model.cooperation_modes]
+    extra = Enterprise.preferred_provinces if model is Enterprise else College.kind
+    profile_rows: Any = session.execute(select(*columns, extra).order_by(model.id)).all()
+    owner = unit_model.college_id if unit_model.__tablename__ == "specialties" else unit_model.enterprise_id
+    name_col = getattr(unit_model, spec.unit_name)
+    codes_col = getattr(unit_model, "code" if spec.unit_label == "specialty" else "codes")
+    amount_col = getattr(unit_model, "annual_graduates" if spec.unit_label == "specialty" else "headcount")
+    unit_rows = session.execute(
+        select(unit_model.id, owner, name_col, codes_col, amount_col, unit_model.embedding_key, unit_model.embedding)
+        .order_by(owner, unit_model.position, unit_model.id)
+    ).all()
+    by_profile: dict[int, list[int]] = {}
+    units: dict[int, UnitCard] = {}
+    ids: list[int] = []
+    vectors: list[bytes] = []
+    for unit_id, profile_id, name, codes, amount, key, embedding in unit_rows:
+        code_tuple = tuple(codes) if isinstance(codes, list) else ((codes,) if codes else ())
+        units[unit_id] = UnitCard(unit_id, profile_id, name, code_tuple, amount, key if embedding else None)
+        by_profile.setdefault(profile_id, []).append(unit_id)
+        if embedding is not None:
+            ids.append(unit_id)
+            vectors.append(embedding)
+    profiles = {
+        row[0]: ProfileCard(
+            id=row[0], name=row[1], name_zh=row[2], country=row[3], province=row[4], city=row[5], lat=row[6],
+            lon=row[7], modes=frozenset(row[8] or ()),
+            preferred_provinces=frozenset(row[9] or ()) if model is Enterprise else frozenset(),
+            units=tuple(by_profile.get(row[0], ())),
+        )
+        for row in profile_rows
+    }
+    return profiles, units, ids, vectors

@@ -1,0 +1,188 @@
+"""Ranked partners for a profile or a free text: filter, retrieve, score, page.
+
+A filtered page equals the exact top of all candidates that pass the filter. Filters are applied
+inside the search (never after it), and retrieval deepens until no candidate left unseen could
+still reach the page: either its best similarity is below `min_similarity` for every query unit,
+or an upper bound on its score is below the page's last score. Small sets are scored in full.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching.errors import InvalidInput, Problem
+from matching.explain import suggestion
+from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
+from matching.pool import Pool, ProfileCard, UnitCard
+from matching.ranking import FEATURES, Query, RankingSettings, Scored, harmonic, score
+from matching.results import SuggestionsPublic
+
+FIRST_K = 64
+EXACT_SCAN_MAX = 20_000  # allowed units up to which every candidate is scored
+
+
+@dataclass(frozen=True)
+class MatchFilter:
+    country: str | None = None
+    province: str | None = None
+    max_distance_km: float | None = None
+    min_capacity: int | None = None  # units with at least this amount (graduates a year / headcount)
+    mode: str | None = None
+
+
+def profile_query(asker_pool: Pool, profile_id: int, is_enterprise: bool) -> Query:
+    card = asker_pool.profiles[profile_id]
+    units = [asker_pool.units[u] for u in card.units if u in asker_pool.index]
+    vectors = asker_pool.index.vectors_of([u.id for u in units]) if units else np.empty((0, asker_pool.index.dimension))
+    return Query(units=units, vectors=vectors, is_enterprise=is_enterprise, profile=card,
+                 location=(card.lat, card.lon) if card.located else None, modes=card.modes)  # type: ignore[arg-type]
+
+
+def text_query(vector: np.ndarray, text: str, amount: int, is_enterprise: bool,
+               location: tuple[float, float] | None, modes: frozenset[str]) -> Query:
+    name = " ".join(text.split())
+    unit = UnitCard(id=0, profile_id=0, name=name if len(name) <= 80 else name[:79] + "…", codes=(), amount=amount,
+                    key=None)
+    return Query(units=[unit], vectors=vector.reshape(1, -1), is_enterprise=is_enterprise, location=location,
+                 modes=modes)
+
+
+def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: int, config: RankingSettings,
+            exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise") -> SuggestionsPublic:
+    def empty(reason: str) -> SuggestionsPublic:
+        return SuggestionsPublic(data=[], count=0, offset=offset, limit=limit, reason=reason)
+
+    other = pool.spec
+    if not query.units:
+        return empty(f"this {asker_label} has no {'talent gaps' if query.is_enterprise else 'specialties'} to match")
+    if len(pool.index) == 0:
+        return empty(f"there are no {other.units.replace('_', ' ')} to match against yet")
+    allowed = allowed_profiles(pool, query, where)
+    if allowed is not None and not allowed:
+        return empty(f"no {other.label} passes the filters")
+    allowed_units = allowed_unit_ids(pool, allowed, where.min_capacity)
+    if len(allowed_units) == 0:
+        return empty(f"no {other.label} passes the filters")
+    scored = retrieve_and_score(pool, query, allowed, allowed_units, offset + limit, config, exact_scan_max)
+    order = ranked(scored)
+    if len(order) == 0:
+        return empty(f"no {other.unit_label} is similar enough (min_similarity {config.min_similarity})")
+    page = order[offset:offset + limit]
+    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config) for r, i in enumerate(page)]
+    reason = None if data else f"fewer than {offset + 1} suggestions"
+    return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
+
+
+def ranked(scored: Scored) -> np.ndarray:
+    """Relevant candidates, best first; equal scores by id, so pages are stable."""
+    idx = np.flatnonzero(scored.relevant)
+    order = np.lexsort((scored.profile_ids[idx], -scored.score[idx]))
+    return idx[order]
+
+
+def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | None, allowed_units: np.ndarray,
+                       need: int, config: RankingSettings, exact_scan_max: int) -> Scored:
+    index = pool.index
+    if len(allowed_units) <= exact_scan_max:
+        return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config)
+    restrict = allowed_units if allowed is not None or len(allowed_units) < len(index) else None
+    k = max(FIRST_K, 4 * need)
+    while True:
+        hits = index.search(query.vectors, k, restrict)
+        found = np.unique(hits.ids[hits.ids >= 0])
+        candidates = profiles_of(pool, found)
+        units = allowed_unit_subset(candidates, allowed_units)
+        scored = score_profiles(pool, query, candidates, units, config)
+        if (hits.ids < 0).any():
+            return scored  # every allowed unit was seen
+        kth_sim = hits.sims[:, -1].astype(np.float64)
+        if (kth_sim < config.min_similarity).all():
+            return scored  # an unseen candidate has no pair good enough to be listed
+        order = ranked(scored)
+        if len(order) >= need and (not index.exact or scored.score[order[need - 1]] > unseen_bound(query, kth_sim,
+                                                                                                     config)):
+            return scored
+        k *= 4
+        if k >= len(allowed_units) // 2:
+            return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config)
+
+
+def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings) -> float:
+    """The highest score a candidate none of whose units was retrieved could have."""
+    w = config.weights.normalised()
+    amounts = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
+    share = amounts / amounts.sum()
+    semantic = float(share @ np.clip(kth_sim, 0, 1))
+    gated = float(share @ (kth_sim >= config.min_similarity))  # catalogue and capacity need a relevant pair
+    reciprocity = float(harmonic(np.array([semantic]), np.array([float(np.clip(kth_sim.max(), 0, 1))]))[0])
+    return (w["semantic"] * semantic + (w["catalogue"] + w["capacity"]) * gated + w["reciprocity"] * reciprocity
+            + w["distance"] + w["modes"] + w["provinces"])
+
+
+def score_profiles(pool: Pool, query: Query, candidates: list[ProfileCard], unit_ids: np.ndarray,
+                   config: RankingSettings) -> Scored:
+    sims = pool.index.similarities(query.vectors, unit_ids.tolist()) if len(unit_ids) else np.zeros(
+        (len(query.units), 0), np.float32)
+    return score(query, candidates, pool.units, sims, unit_ids, config)
+
+
+def candidates_of(pool: Pool, allowed: list[ProfileCard] | None, unit_ids: np.ndarray) -> list[ProfileCard]:
+    if allowed is None and unit_ids is pool.everything()[0]:
+        return pool.everything()[1]
+    return profiles_of(pool, unit_ids)
+
+
+def profiles_of(pool: Pool, unit_ids: np.ndarray) -> list[ProfileCard]:
+    owners = sorted({pool.units[int(u)].profile_id for u in unit_ids})
+    return [pool.profiles[p] for p in owners]
+
+
+def allowed_unit_subset(candidates: Sequence[ProfileCard], allowed_units: np.ndarray) -> np.ndarray:
+    allowed = set(allowed_units.tolist())
+    return np.array([u for c in candidates for u in c.units if u in allowed], dtype=np.int64)
+
+
+def allowed_unit_ids(pool: Pool, allowed: list[ProfileCard] | None, min_capacity: int | None) -> np.ndarray:
+    """Indexed units of the allowed profiles, in profile order (as scoring groups them)."""
+    if allowed is None and not min_capacity:
+        return pool.everything()[0]
+    cards = allowed if allowed is not None else [pool.profiles[p] for p in sorted(pool.profiles)]
+    index, units = pool.index, pool.units
+    floor = min_capacity or 0
+    return np.array([u for c in cards for u in c.units if u in index and units[u].amount >= floor], dtype=np.int64)
+
+
+def allowed_profiles(pool: Pool, query: Query, where: MatchFilter) -> list[ProfileCard] | None:
+    """The candidates that pass the profile filters, or None when nothing filters profiles."""
+    problems: list[Problem] = []
+    country = province = None
+    if where.country:
+        try:
+            country = normalize_country(where.country)
+        except GeographyError as exc:
+            problems.append(Problem("country", str(exc)))
+    if where.province:
+        try:
+            province = normalize_province(country, where.province) if country else normalize_any_province(
+                where.province)
+        except GeographyError as exc:
+            problems.append(Problem("province", str(exc)))
+    if where.max_distance_km is not None and query.location is None:
+        problems.append(Problem("max_distance_km", "needs a location to measure from, and the asker has none"))
+    if problems:
+        raise InvalidInput.of(problems)
+    if not (country or province or where.max_distance_km is not None or where.mode):
+        return None
+    cards = [pool.profiles[p] for p in sorted(pool.profiles)]
+    cards = [c for c in cards if (not country or c.country == country) and (not province or c.province == province)
+             and (not where.mode or where.mode in c.modes)]
+    if where.max_distance_km is not None:
+        from matching.ranking import distances
+
+        km = distances(query.location, cards)
+        cards = [c for c, d in zip(cards, km, strict=True) if not np.isnan(d) and d <= where.max_distance_km]
+    return cards
+
+
+__all__ = ["FEATURES", "MatchFilter", "profile_query", "suggest", "text_query"]
