@@ -45,9 +45,12 @@ class Embedder:
                 pending.append((unit, text, key))
         if not pending:
             return 0
-        with progress("Embedding units", len(pending)) as advance:
-            vectors = self.encoder.encode([text for _, text, _ in pending], advance)
-        for (unit, _, key), vector in zip(pending, vectors, strict=True):
-            unit.embedding = vector.astype("<f4").tobytes()
+        # Catalogue specialties without a description repeat across colleges: encode each text once.
+        texts = list(dict.fromkeys(text for _, text, _ in pending))
+        with progress("Embedding units", len(texts)) as advance:
+            vectors = self.encoder.encode(texts, advance)
+        blob = {text: vector.astype("<f4").tobytes() for text, vector in zip(texts, vectors, strict=True)}
+        for unit, text, key in pending:
+            unit.embedding = blob[text]
             unit.embedding_key = key
         return len(pending)

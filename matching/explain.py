@@ -111,6 +111,8 @@ def _where(query: Query, province: str | None, country: str, distance_km: float 
         relation = f"in another province ({place})"
     if distance_km is None:
         return f"Distance unknown, {relation}"
+    if distance_km < 1:
+        return f"Less than 1 km away, {relation}"
     return f"{distance_km:,.0f} km away, {relation}"
 
 

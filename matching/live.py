@@ -21,6 +21,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from embeddings.index import VectorIndex
+from embeddings.texts import text_key
 from matching.embedding import Embedder
 from matching.models import IndexVersion, utcnow
 from matching.pool import Pool, db_version, load_cards
@@ -187,13 +188,12 @@ class LiveIndex:
     def _embed_missing(self, session: Session, spec: SideSpec, progress: ProgressFactory, batch: int = 2000) -> int:
         """Units without a vector, or with one from another model or text, get one; in batches."""
         unit_model: Any = spec.unit_model
-        ids = session.scalars(select(unit_model.id).order_by(unit_model.id)).all()
+        # Only the columns a text is made of: loading 100,000 vectors to check their keys costs seconds.
+        columns = [unit_model.id, unit_model.embedding_key, unit_model.embedding.is_(None).label("missing"),
+                   *(getattr(unit_model, name) for name in spec.unit_fields)]
+        stale = [row.id for row in session.execute(select(*columns).order_by(unit_model.id))
+                 if row.missing or row.embedding_key != self._key(row)]
         done = 0
-        stale: list[int] = []
-        for start in range(0, len(ids), batch):
-            chunk = session.scalars(select(unit_model).where(unit_model.id.in_(ids[start:start + batch]))).all()
-            stale += [u.id for u in chunk if u.embedding is None or u.embedding_key != self._key(u)]
-            session.expunge_all()
         if not stale:
             return 0
         with progress(f"Embedding {spec.units}", len(stale)) as advance:
@@ -208,8 +208,6 @@ class LiveIndex:
         return done
 
     def _key(self, unit: object) -> str:
-        from embeddings.texts import text_key
-
         return text_key(self.embedder.model, self.embedder.text_of(unit))
 
 

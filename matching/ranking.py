@@ -13,6 +13,8 @@ from pydantic import BaseModel, Field
 
 from matching.pool import ProfileCard, UnitCard
 
+# Names the scoring formula; a trained ranker would carry its own version.
+RANKER_VERSION = "features-1"
 FEATURES = ("semantic", "catalogue", "capacity", "distance", "modes", "provinces", "reciprocity")
 # Agreement of two catalogue codes: same specialty, same class (first four digits), same category (two).
 AGREEMENT = {"code": 1.0, "class": 0.6, "category": 0.3, "none": 0.0}

@@ -1,6 +1,7 @@
 """The `matchmaker` command: a thin typer shell over the domain's plain functions."""
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,10 +11,14 @@ import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
 
+from embeddings.encoder import Encoder, ModelError, load_encoder
+from embeddings.index import configure_threads
 from matching import keys as key_store
 from matching import transfer
 from matching.db import current_revision, head_revision, make_engine, make_sessionmaker, upgrade
+from matching.embedding import Embedder
 from matching.errors import DomainError
+from matching.live import LiveIndex
 from matching.progress import ProgressFactory
 from matching.reference import Reference
 from matching.sides import SIDES
@@ -60,6 +65,21 @@ def _session() -> Iterator[Session]:
         engine.dispose()
 
 
+def _encoder(name: str, batch_size: int) -> Encoder:
+    try:
+        return load_encoder(name, batch_size)
+    except ModelError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+
+
+def _live(encoder: Encoder, save: bool = True) -> LiveIndex:
+    settings = get_settings()
+    configure_threads(settings.faiss_threads)
+    embedder = Embedder(encoder, Reference.load(settings.data_dir).catalogue)
+    return LiveIndex(embedder, settings.index_path if save else None, settings.index_factory, settings.index_nprobe)
+
+
 def _bars(quiet: bool) -> ProgressFactory:
     return lambda description, total: progress(description, total, quiet=quiet)
 
@@ -82,6 +102,10 @@ def serve(
     settings = get_settings()
     with _domain_errors():
         done = bootstrap(settings, sample=sample, progress=_bars(quiet))
+        encoder = _encoder(settings.embedding_model, settings.embedding_batch_size)
+        with _session() as session:
+            # Here rather than in the app's start, so a first run shows bars while it embeds.
+            _live(encoder).load(session, _bars(quiet))
     if done.loaded:
         out.print(f"Loaded the synthetic sample: {done.loaded['colleges']} colleges, "
                   f"{done.loaded['enterprises']} enterprises.")
@@ -89,7 +113,7 @@ def serve(
         out.print(f"Created the admin API key (saved to {settings.admin_key_path}):\n  {done.new_admin_key}")
     else:
         out.print(f"Admin API key: in {settings.admin_key_path}")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(create_app(settings, encoder=encoder), host=host or settings.host, port=port or settings.port)
 
 
 @db_app.command("upgrade")
@@ -119,14 +143,36 @@ def import_(
     side = side or _side_from_name(file)
     fmt = format or file.suffix.lstrip(".").lower().replace("ndjson", "jsonl")
     settings = get_settings()
+    # Units are embedded as they are written; a running server notices the new index version and reloads.
+    live = _live(_encoder(settings.embedding_model, settings.embedding_batch_size), save=False)
     with _session() as session:
         report = transfer.import_text(
             session, SIDES[side], file.read_text(encoding="utf-8-sig"), fmt,
-            Reference.load(settings.data_dir), partial=partial, progress=_bars(quiet),
+            Reference.load(settings.data_dir), partial=partial, progress=_bars(quiet), live=live,
         )
     out.print(f"{report.created} of {report.rows} {side} imported, {report.rejected} rejected.")
     for p in [*report.errors, *report.warnings][:50]:
         out.print(f"  line {p.line}: {p.field}: {p.reason}")
+
+
+@app.command()
+def reindex(
+    re_embed: Annotated[bool, typer.Option(help="Encode every unit again (after changing the model's "
+                                                "files in place); by default only missing or stale vectors.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Rebuild both FAISS indexes from the vectors stored in the database, and save them.
+
+    Example: `MATCH_INDEX_FACTORY="IVF1024,Flat" matchmaker reindex`
+    """
+    settings = get_settings()
+    live = _live(_encoder(settings.embedding_model, settings.embedding_batch_size))
+    started = time.perf_counter()
+    with _session() as session:
+        count = live.reindex(session, _bars(quiet), re_embed=re_embed)
+        live.save(session)
+    out.print(f"Indexed {count} units with {settings.embedding_model} ({settings.index_factory}) "
+              f"in {time.perf_counter() - started:.1f} s; saved to {settings.index_path}.")
 
 
 def _side_from_name(file: Path) -> Side:

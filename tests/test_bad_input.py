@@ -22,6 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from embeddings.encoder import Encoder
 from matching.models import Base
 from matching.reference import Reference
 from service.app import create_app
@@ -370,10 +371,10 @@ CASES = [
 
 
 @pytest.fixture
-def api(settings: Settings, reference: Reference) -> Iterator[TestClient]:
+def api(settings: Settings, reference: Reference, encoder: Encoder) -> Iterator[TestClient]:
     """Like conftest's `client`, but a server error comes back as the 500 a client would see, not as an
     exception in the test, so the answer can be checked and an xfail names what happened."""
-    with TestClient(create_app(settings, reference), raise_server_exceptions=False) as client:
+    with TestClient(create_app(settings, reference, encoder), raise_server_exceptions=False) as client:
         yield client
 
 

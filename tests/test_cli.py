@@ -44,7 +44,7 @@ def test_every_command_has_help_with_an_example() -> None:
 
 
 def test_db_upgrade_import_export_keys(home: Path, tmp_path: Path) -> None:
-    assert "revision 0001" in run("db", "upgrade")
+    assert "revision 0002" in run("db", "upgrade")
     colleges = tmp_path / "colleges.jsonl"
     colleges.write_text(json.dumps(college_body()) + "\n" + json.dumps(college_body(name="B", city="Aksu")) + "\n")
     assert "2 of 2 colleges imported" in run("import", str(colleges), "-q")

@@ -9,14 +9,17 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
 
+from embeddings.encoder import Encoder
 from matching.reference import Reference
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import college_body, enterprise_body
 
 
-def test_no_input_causes_a_server_error(tmp_path: Path, reference: Reference, make_key: Any, db_url: str) -> None:
-    app = create_app(Settings(database_url=db_url, home=tmp_path / "home", load_sample=False), reference)
+def test_no_input_causes_a_server_error(
+    tmp_path: Path, reference: Reference, encoder: Encoder, make_key: Any, db_url: str
+) -> None:
+    app = create_app(Settings(database_url=db_url, home=tmp_path / "home", load_sample=False), reference, encoder)
     with TestClient(app) as client:
         admin = make_key("admin")
         # Something to find, so generated ids sometimes hit real profiles and units.

@@ -7,8 +7,9 @@ from sqlalchemy import func, select, text
 
 from matching.db import backend, current_revision
 from matching.models import College, Enterprise, Specialty, TalentGap
+from matching.ranking import RANKER_VERSION
 from service import __version__
-from service.deps import PrincipalDep, SessionDep, StateDep
+from service.deps import LiveDep, PrincipalDep, RankingDep, SessionDep, StateDep
 from service.errors import ApiError
 
 router = APIRouter(tags=["service"])
@@ -27,8 +28,8 @@ def health(request: Request) -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/info", summary="Version, database backend, schema revision and counts")
-def info(state: StateDep, session: SessionDep, _: PrincipalDep) -> dict[str, Any]:
+@router.get("/info", summary="Version, database, model, indexes, ranker and counts")
+def info(state: StateDep, session: SessionDep, live: LiveDep, ranking: RankingDep, _: PrincipalDep) -> dict[str, Any]:
     def count(model: Any) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
@@ -43,4 +44,13 @@ def info(state: StateDep, session: SessionDep, _: PrincipalDep) -> dict[str, Any
             "enterprises": count(Enterprise),
             "talent_gaps": count(TalentGap),
         },
+        "model": live.embedder.model,
+        "dimension": live.embedder.encoder.dimension,
+        "index": {
+            str(side): {"size": len(pool.index), "factory": pool.index.factory, "in_use": pool.index.in_use,
+                        "version": pool.version}
+            for side, pool in live.pools.items()
+        },
+        "ranker": {"version": RANKER_VERSION, "weights": ranking.weights.normalised(),
+                   "min_similarity": ranking.min_similarity, "distance_scale_km": ranking.distance_scale_km},
     }
