@@ -13,11 +13,13 @@ def unit_text(
     description: str | None = None,
     level: str | None = None,
     code_names: CodeNames | None = None,
+    industry: str | None = None,
 ) -> str:
-    """Name, the catalogue's English and Chinese names for its codes, level, then description.
+    """Name, the catalogue's English and Chinese names for its codes, level, industry, description.
 
     The catalogue names make "Dyeing technicians (480405)" and "Digital Dyeing and Finishing
-    Technology" share words even when a gap's own wording is vague.
+    Technology" share words even when a gap's own wording is vague; the enterprise's industry gives
+    a post like "Workers for our new line" something to match on.
     """
     parts = [name.strip()]
     for code in codes:
@@ -29,6 +31,8 @@ def unit_text(
             parts.append(chinese)
     if level:
         parts.append(f"{level.replace('_', ' ')} level")
+    if industry and industry.strip():
+        parts.append(f"{industry.strip()} industry")
     text = ". ".join(p for p in parts if p)
     if description and description.strip():
         text = f"{text}. {description.strip()}"

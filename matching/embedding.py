@@ -26,11 +26,13 @@ class Embedder:
         return (entry.name_en, entry.name_zh) if entry else None
 
     def text_of(self, unit: Any) -> str:
-        """A Specialty or TalentGap (ORM object or anything with the same attributes)."""
+        """A Specialty or TalentGap: an ORM object, or a row with the same columns (a gap's row
+        also carries its enterprise's `industry`)."""
         if hasattr(unit, "annual_graduates"):
             codes = [unit.code] if unit.code else []
             return unit_text(unit.name, codes, unit.description, None, self.code_names)
-        return unit_text(unit.field, unit.codes or [], unit.description, unit.level, self.code_names)
+        industry = unit.industry if hasattr(unit, "industry") else getattr(unit.enterprise, "industry", None)
+        return unit_text(unit.field, unit.codes or [], unit.description, unit.level, self.code_names, industry)
 
     def encode_texts(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return self.encoder.encode(texts, progress)

@@ -24,16 +24,11 @@ def suggestion(
     }
     total = math.fsum(c.contribution for c in components.values())
     pairs: list[MatchedPair] = []
-    for q, unit in enumerate(query.units):
-        best = int(scored.best_unit[q, i])
-        if best < 0:
-            continue
-        other = pool.units[best]
-        sim = float(scored.best_sim[q, i])
-        agreement = _agreement(unit, other)
+    for q, unit_id, sim in scored.pairs(i):
+        unit, other = query.units[q], pool.units[unit_id]
         pairs.append(MatchedPair(query_unit=_ref(unit), candidate_unit=_ref(other), similarity=round(sim, 4),
-                                 code_agreement=agreement, relevant=sim >= config.min_similarity))
-    pairs.sort(key=lambda p: (-p.relevant, -p.similarity, p.query_unit.id))
+                                 code_agreement=_agreement(unit, other), relevant=sim >= config.min_similarity))
+    pairs.sort(key=lambda p: (-p.relevant, -p.similarity, p.query_unit.id, p.candidate_unit.id))
     relevant = [p for p in pairs if p.relevant]
     if query.is_enterprise:
         graduates = sum({p.candidate_unit.id: p.candidate_unit.amount for p in relevant}.values())

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from embeddings.index import VectorIndex
 from embeddings.texts import text_key
 from matching.embedding import Embedder
-from matching.models import IndexVersion, utcnow
+from matching.models import Enterprise, IndexVersion, utcnow
 from matching.pool import Pool, db_version, load_cards
 from matching.progress import ProgressFactory, no_progress
 from matching.sides import SIDES, Profile, SideSpec
@@ -191,14 +191,17 @@ class LiveIndex:
         # Only the columns a text is made of: loading 100,000 vectors to check their keys costs seconds.
         columns = [unit_model.id, unit_model.embedding_key, unit_model.embedding.is_(None).label("missing"),
                    *(getattr(unit_model, name) for name in spec.unit_fields)]
-        stale = [row.id for row in session.execute(select(*columns).order_by(unit_model.id))
-                 if row.missing or row.embedding_key != self._key(row)]
+        query = select(*columns).order_by(unit_model.id)
+        if spec.model is Enterprise:
+            query = query.add_columns(Enterprise.industry).join(Enterprise, unit_model.enterprise_id == Enterprise.id)
+        stale = [row.id for row in session.execute(query) if row.missing or row.embedding_key != self._key(row)]
         done = 0
         if not stale:
             return 0
         with progress(f"Embedding {spec.units}", len(stale)) as advance:
             for start in range(0, len(stale), batch):
-                chunk = session.scalars(select(unit_model).where(unit_model.id.in_(stale[start:start + batch]))).all()
+                chunk = session.scalars(select(unit_model).where(unit_model.id.in_(stale[start:start + batch]))
+                                        .options(selectinload(getattr(unit_model, spec.label)))).all()
                 self.embedder.embed(chunk)
                 bump(session, spec)
                 session.commit()

@@ -57,19 +57,30 @@ class Query:
 
 @dataclass
 class Scored:
-    """Feature values per candidate (arrays over candidates) and the pairs behind them."""
+    """Feature values per candidate (arrays over candidates) and the unit pairs behind them.
+
+    Pairs are oriented from the talent gaps, whichever side asks: each gap is matched with the most
+    similar specialty, so an enterprise and a college get the same semantic, catalogue and capacity
+    values whether the one or the other asks.
+    """
 
     profile_ids: np.ndarray
     values: dict[str, np.ndarray]
     score: np.ndarray
-    best_unit: np.ndarray  # query unit × candidate → candidate unit id (-1 when the candidate has none)
-    best_sim: np.ndarray  # query unit × candidate
-    agreement: np.ndarray  # query unit × candidate
+    pair_query: np.ndarray  # per pair: index of the query unit
+    pair_unit: np.ndarray  # per pair: candidate unit id
+    pair_sim: np.ndarray
+    pair_starts: np.ndarray  # candidate i's pairs are [pair_starts[i], pair_starts[i + 1])
     relevant: np.ndarray  # candidate has a pair at or above min_similarity
     asker_view: np.ndarray
     candidate_view: np.ndarray
     distance_km: np.ndarray  # nan when unknown
     weights: dict[str, float] = field(default_factory=dict)
+
+    def pairs(self, i: int) -> list[tuple[int, int, float]]:
+        lo, hi = int(self.pair_starts[i]), int(self.pair_starts[i + 1])
+        return [(int(q), int(u), float(s)) for q, u, s in
+                zip(self.pair_query[lo:hi], self.pair_unit[lo:hi], self.pair_sim[lo:hi], strict=True)]
 
 
 def code_agreement(a: str, b: str) -> str:
@@ -82,6 +93,10 @@ def code_agreement(a: str, b: str) -> str:
     return "none"
 
 
+def agreement_value(a: Sequence[str], b: Sequence[str]) -> float:
+    return max((AGREEMENT[code_agreement(x, y)] for x in a for y in b), default=0.0)
+
+
 def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, UnitCard],
           sims: np.ndarray, unit_ids: np.ndarray, config: RankingSettings) -> Scored:
     """Score candidates whose units are `unit_ids` (grouped by profile, in candidate order).
@@ -89,65 +104,81 @@ def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, Unit
     `sims` is query units × unit_ids cosine similarity.
     """
     weights = config.weights.normalised()
-    m, n_profiles = len(query.units), len(candidates)
+    m, n_profiles, n = len(query.units), len(candidates), len(unit_ids)
     sims = np.clip(sims, 0.0, 1.0)
     counts = _counts(candidates, unit_ids)
+    group = np.repeat(np.arange(n_profiles), counts)
+    has_units = counts > 0
+    amount_q = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
+    amount_u = np.array([max(units[int(u)].amount, 1) for u in unit_ids], dtype=np.float64)
+
+    # For each query unit and candidate: the candidate's most similar unit (first of equals).
     width = max(1, int(counts.max()) if n_profiles else 1)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n_profiles else np.zeros(0, np.int64)
-    pad = starts[:, None] + np.arange(width)[None, :]
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if n_profiles else np.zeros(0, np.int64)
     valid = np.arange(width)[None, :] < counts[:, None]
-    pad = np.where(valid, pad, 0)
-    padded = np.where(valid[None, :, :], sims[:, pad] if sims.shape[1] else np.zeros((m, n_profiles, width)), -1.0)
-    best_pos = padded.argmax(axis=2)  # first of equal maxima: units keep their profile order
+    pad = np.where(valid, starts[:, None] + np.arange(width)[None, :], 0)
+    padded = np.where(valid[None, :, :], sims[:, pad] if n else np.zeros((m, n_profiles, width)), -1.0)
+    best_pos = padded.argmax(axis=2)
     best_sim = np.maximum(np.take_along_axis(padded, best_pos[:, :, None], axis=2)[:, :, 0], 0.0)
     best_idx = np.take_along_axis(np.broadcast_to(pad, (m, *pad.shape)), best_pos[:, :, None], axis=2)[:, :, 0]
-    has_units = counts > 0
-    best_unit = np.where(has_units[None, :], unit_ids[best_idx] if len(unit_ids) else -1, -1)
+    best_amount = np.where(has_units[None, :], amount_u[best_idx] if n else 0.0, 0.0)
+    # For each candidate unit: the asker's most similar unit.
+    q_best = sims.argmax(axis=0) if n else np.zeros(0, np.int64)
+    s_best = sims.max(axis=0) if n else np.zeros(0)
 
-    amounts_q = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
-    w = amounts_q / amounts_q.sum()
-    amount_of = np.array([units[int(u)].amount for u in unit_ids], dtype=np.float64) if len(unit_ids) else np.zeros(0)
-    relevant_pair = (best_sim >= config.min_similarity) & has_units[None, :]
+    # Both sides' views: the asker's amount the candidate covers, the candidate's amount the asker uses.
+    share = amount_q / amount_q.sum()
+    asker_view = (share / amount_q) @ (np.minimum(best_amount, amount_q[:, None]) * best_sim)
+    used = np.bincount(group, weights=np.minimum(amount_u, amount_q[q_best]) * s_best, minlength=n_profiles)
+    total_u = np.bincount(group, weights=amount_u, minlength=n_profiles)
+    candidate_view = np.divide(used, total_u, out=np.zeros(n_profiles), where=total_u > 0)
 
-    agreement = np.zeros((m, n_profiles))
-    for q, unit in enumerate(query.units):
-        if not unit.codes:
-            continue
-        for p in np.flatnonzero(relevant_pair[q]):
-            other = units[int(best_unit[q, p])].codes
-            agreement[q, p] = max((AGREEMENT[code_agreement(a, b)] for a in unit.codes for b in other), default=0.0)
-
-    best_amount = np.where(has_units[None, :], amount_of[best_idx] if len(unit_ids) else 0.0, 0.0)
-    covered = np.minimum(best_amount, amounts_q[:, None])
-    values: dict[str, np.ndarray] = {
-        "semantic": w @ best_sim,
-        "catalogue": w @ agreement,
-        "capacity": w @ (np.where(relevant_pair, covered / amounts_q[:, None], 0.0)),
-    }
-    asker_view = (w / amounts_q) @ (covered * best_sim)
-    # The candidate's view: each of its units taken by the asker's most similar unit, as a share
-    # of everything the candidate has (graduates a year, or headcount).
-    if len(unit_ids):
-        q_best = sims.argmax(axis=0)
-        s_best = sims.max(axis=0)
-        used = np.minimum(amount_of, amounts_q[q_best]) * s_best
-        group = np.repeat(np.arange(n_profiles), counts)
-        used_sum = np.bincount(group, weights=used, minlength=n_profiles)
-        total = np.bincount(group, weights=amount_of, minlength=n_profiles)
-        candidate_view = np.divide(used_sum, total, out=np.zeros(n_profiles), where=total > 0)
+    tau = config.min_similarity
+    if query.is_enterprise:
+        # pairs: each query gap with its best specialty of each candidate
+        pair_query = np.tile(np.arange(m), n_profiles).astype(np.int64)
+        pair_idx = best_idx.T.reshape(-1)
+        pair_sim = best_sim.T.reshape(-1)
+        pair_owner = np.repeat(np.arange(n_profiles), m)
+        keep = has_units[pair_owner]
+        pair_query, pair_idx, pair_sim, pair_owner = pair_query[keep], pair_idx[keep], pair_sim[keep], pair_owner[keep]
+        gap_amount, spec_amount = amount_q[pair_query], amount_u[pair_idx] if n else np.zeros(0)
     else:
-        candidate_view = np.zeros(n_profiles)
-    values["reciprocity"] = harmonic(asker_view, candidate_view)
+        # pairs: each candidate gap with the asking college's best specialty
+        pair_query, pair_idx, pair_sim, pair_owner = q_best.astype(np.int64), np.arange(n), s_best, group
+        gap_amount, spec_amount = amount_u, amount_q[q_best] if n else np.zeros(0)
+    pair_unit = unit_ids[pair_idx] if n else np.zeros(0, np.int64)
+    relevant = pair_sim >= tau
+    agree = np.zeros(len(pair_sim))
+    for k in np.flatnonzero(relevant):
+        codes_q = query.units[int(pair_query[k])].codes
+        if codes_q:
+            agree[k] = agreement_value(codes_q, units[int(pair_unit[k])].codes)
+    coverage = np.where(relevant, np.minimum(1.0, spec_amount / gap_amount), 0.0)
+    gap_total = np.bincount(pair_owner, weights=gap_amount, minlength=n_profiles)
 
+    def gap_weighted(x: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.divide(np.bincount(pair_owner, weights=gap_amount * x, minlength=n_profiles),
+                                    gap_total, out=np.zeros(n_profiles), where=gap_total > 0)
+        return out
+
+    values: dict[str, np.ndarray] = {
+        "semantic": gap_weighted(pair_sim),
+        "catalogue": gap_weighted(agree),
+        "capacity": gap_weighted(coverage),
+        "reciprocity": harmonic(asker_view, candidate_view),
+    }
     distance_km = distances(query.location, candidates)
     values["distance"] = np.where(np.isnan(distance_km), 0.5,
                                   1.0 / (1.0 + np.nan_to_num(distance_km) / config.distance_scale_km))
     values["modes"] = np.array([mode_overlap(query.modes, c.modes) for c in candidates])
     values["provinces"] = np.array([province_fit(query, c) for c in candidates])
     total_score = sum((weights[f] * values[f] for f in FEATURES), np.zeros(n_profiles))
+    pair_starts = np.concatenate([[0], np.cumsum(np.bincount(pair_owner, minlength=n_profiles))]).astype(np.int64)
     return Scored(
         profile_ids=np.array([c.id for c in candidates], dtype=np.int64), values=values, score=total_score,
-        best_unit=best_unit, best_sim=best_sim, agreement=agreement, relevant=relevant_pair.any(axis=0),
+        pair_query=pair_query, pair_unit=pair_unit, pair_sim=pair_sim, pair_starts=pair_starts,
+        relevant=np.bincount(pair_owner, weights=relevant, minlength=n_profiles) > 0,
         asker_view=asker_view, candidate_view=candidate_view, distance_km=distance_km, weights=weights,
     )
 

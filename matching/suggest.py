@@ -113,9 +113,14 @@ def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings) -> 
     w = config.weights.normalised()
     amounts = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
     share = amounts / amounts.sum()
-    semantic = float(share @ np.clip(kth_sim, 0, 1))
-    gated = float(share @ (kth_sim >= config.min_similarity))  # catalogue and capacity need a relevant pair
-    reciprocity = float(harmonic(np.array([semantic]), np.array([float(np.clip(kth_sim.max(), 0, 1))]))[0])
+    kth = np.clip(kth_sim, 0, 1)
+    highest = float(kth.max())
+    # An unseen candidate's units are each below the k-th similarity of every query unit.
+    asker_side = float(share @ kth)
+    gated = float(share @ (kth_sim >= config.min_similarity)) if query.is_enterprise else float(
+        highest >= config.min_similarity)  # catalogue and capacity need a relevant pair
+    semantic = asker_side if query.is_enterprise else highest  # pairs are oriented from the gaps
+    reciprocity = float(harmonic(np.array([asker_side]), np.array([highest]))[0])
     return (w["semantic"] * semantic + (w["catalogue"] + w["capacity"]) * gated + w["reciprocity"] * reciprocity
             + w["distance"] + w["modes"] + w["provinces"])
 
