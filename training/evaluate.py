@@ -9,6 +9,7 @@ baselines see the same profiles as whole texts: one dense vector per profile, an
 """
 
 import argparse
+import hashlib
 import json
 import tempfile
 import time
@@ -68,7 +69,8 @@ class Evaluation:
 
 
 def evaluate(seed: int = 7, encoder: Encoder | None = None, ranking: RankingSettings | None = None,
-             labelled: LabelledSet | None = None, log: Callable[[str], None] = lambda s: None) -> Evaluation:
+             labelled: LabelledSet | None = None, log: Callable[[str], None] = lambda s: None,
+             cache: Path | None = None) -> Evaluation:
     started = time.perf_counter()
     labelled = labelled or generate_labelled(seed=seed)
     encoder = encoder or load_encoder()
@@ -79,7 +81,7 @@ def evaluate(seed: int = 7, encoder: Encoder | None = None, ranking: RankingSett
 
     log("ranker: importing the labelled set (embedding every unit)")
     rankings = rank_with_service(labelled, encoder, reference, relevant,
-                                 {"ranker": ranking, "ranker, semantic feature only": semantic_only(ranking)})
+                                 {"ranker": ranking, "ranker, semantic feature only": semantic_only(ranking)}, cache)
     for method, by_direction in rankings.items():
         for direction, ranked in by_direction.items():
             out.results.append(_result(method, direction, ranked, relevant[direction]))
@@ -107,19 +109,27 @@ def semantic_only(ranking: RankingSettings) -> RankingSettings:
 
 
 def rank_with_service(labelled: LabelledSet, encoder: Encoder, reference: Reference,
-                      relevant: dict[str, dict[int, set[int]]],
-                      variants: dict[str, RankingSettings]) -> dict[str, dict[str, dict[int, list[int]]]]:
+                      relevant: dict[str, dict[int, set[int]]], variants: dict[str, RankingSettings],
+                      cache: Path | None = None) -> dict[str, dict[str, dict[int, list[int]]]]:
+    """Import the set into a fresh database and rank; `cache` keeps the database between runs
+    (named by a hash of the set, so a changed generator never reuses an old one)."""
     configure_threads(1)
+    files = {spec: "\n".join(json.dumps(r, ensure_ascii=False) for r in records)
+             for spec, records in ((COLLEGES, labelled.colleges), (ENTERPRISES, labelled.enterprises))}
+    digest = hashlib.sha256("\n".join(files.values()).encode()).hexdigest()[:16]
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{tmp}/evaluate.db")
+        path = (cache or Path(tmp)) / f"evaluate-{digest}.db"
+        fresh = not path.exists()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(f"sqlite:///{path}")
         upgrade(engine)
         live = LiveIndex(Embedder(encoder, reference.catalogue), None)
         try:
             with make_sessionmaker(engine)() as session:
-                live.load(session)
-                for spec, records in ((COLLEGES, labelled.colleges), (ENTERPRISES, labelled.enterprises)):
-                    text = "\n".join(json.dumps(r, ensure_ascii=False) for r in records)
-                    import_text(session, spec, text, "jsonl", reference, live=live)
+                live.load(session)  # embeds whatever a cached database lacks (e.g. after a text change)
+                for spec, text in files.items():
+                    if fresh:
+                        import_text(session, spec, text, "jsonl", reference, live=live)
                 index_of = {spec.side: _ids_to_indices(session, spec, records)
                             for spec, records in ((COLLEGES, labelled.colleges), (ENTERPRISES, labelled.enterprises))}
                 id_of = {side: {i: pid for pid, i in mapping.items()} for side, mapping in index_of.items()}
@@ -155,8 +165,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Recall@10 and MRR of the ranker and the baselines.")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
+    parser.add_argument("--cache", type=Path, help="Keep the imported database here between runs.")
     args = parser.parse_args(argv)
-    evaluation = evaluate(seed=args.seed, log=print)
+    evaluation = evaluate(seed=args.seed, log=print, cache=args.cache)
     if args.json:
         print(json.dumps([r.__dict__ for r in evaluation.results], indent=2))
     else:

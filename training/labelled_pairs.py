@@ -16,13 +16,16 @@ What "true partner" means
 How the pairs are planted
     The trades with job templates are split per seed into *target* trades and *reserved* ones
     (one template's codes per industry, plus one common job). Each target trade carries at most one
-    group of k_e enterprises x k_c colleges, all mutually true partners (k_e, k_c in 1..3, more
-    only for very large n_pairs), so len(pairs) == n_pairs and a query has about two relevant
-    answers. Reserved trades are demand no college in the set meets: they fill the other gaps of
-    true enterprises and the gaps of distractor enterprises. Every other specialty (a true
-    college's unrelated ones, all of a distractor college's) comes from catalogue codes no job
-    template uses, minus a few that would serve a target trade nearly as well (`_NEAR_TRADES`).
-    Hence no distractor can be an unlabelled fair match.
+    group of k_e enterprises x k_c colleges, all mutually true partners (k_e, k_c in 1..4; more
+    only when n_pairs outgrows the ~70 target trades), so len(pairs) == n_pairs and a query has one
+    to four relevant answers, two on average. With the defaults that is about 155 true enterprises
+    and 145 true colleges; the distractors come on top. Reserved trades are demand no college in
+    the set meets: they fill the other gaps of true enterprises and the gaps of distractor
+    enterprises. Every other specialty (a true college's unrelated ones, all of a distractor
+    college's) comes from catalogue codes no job template uses, minus a few that would serve a
+    target trade nearly as well (`_NEAR_TRADES`). Hence no profile is an unlabelled fair match;
+    neighbouring target trades (loom fixers vs electromechanical equipment) stay hard negatives.
+    `pair_units` says which gap and specialty make each pair.
 
 Noise model (probabilities are the module constants)
     * Paraphrase: gaps are HR job posts (field + description) while specialties carry catalogue
@@ -39,11 +42,13 @@ Noise model (probabilities are the module constants)
     * Common jobs: some target trades are jobs any firm posts (accountant, IT support, interpreter),
       so the firm's industry says nothing about its partner.
     * Dilution: true colleges run 3-14 unrelated specialties next to the matching one, in random
-      order; true enterprises post 0-4 extra gaps of reserved trades or untrained jobs (general
-      workers, drivers).
-    * Geography: a true college is in the enterprise's province with P_SAME_PROVINCE, across the
-      China / Central Asia border (KZ, UZ, KG, TJ, TM <-> mostly Xinjiang) with P_ABROAD, otherwise
-      in another province of the same side, favouring the provinces the employer recruits from.
+      order, and only P_SPECIALIST of them lean to the trade's industry (the rest follow their own
+      place's industries); true enterprises post 0-4 extra gaps of reserved trades or untrained
+      jobs (general workers, drivers).
+    * Geography: a true college is in the (or one) enterprise's province with P_SAME_PROVINCE,
+      across the China / Central Asia border (KZ, UZ, KG, TJ, TM <-> mostly Xinjiang) with
+      P_ABROAD, otherwise in another province of the same side, favouring the provinces the
+      employer recruits from and places with the trade's industry.
     * Capacity: target headcounts are capped at MAX_TARGET_HEADCOUNT and each true specialty
       graduates at least the largest headcount in its group.
     * Hard distractors: P_NEAR of the distractor colleges sit in the city (P_SAME_CITY) or province
@@ -73,7 +78,7 @@ Source = tuple[V.Industry | None, V.GapTemplate]  # None: a job any firm posts (
 
 P_NO_CODES = 0.55
 P_SIBLING_CODE = 0.15
-P_VAGUE = 0.15
+P_VAGUE = 0.1
 P_VAGUE_FIELD = 0.4
 P_PARAPHRASE = 0.35
 P_BLANK_CODE_CN = 0.05
@@ -96,41 +101,46 @@ _NEAR_TRADES = frozenset({
 # Code-less job templates that a specialty does train for; never used as untrained filler.
 _TRADE_LIKE_CODELESS = frozenset({"Sewing machine operators"})
 
-# HR synonyms for some target trades' job titles, keyed by trade code.
+# HR synonyms for some job titles of the word lists, keyed by the template's field.
 _FIELD_PARAPHRASES: dict[str, tuple[str, ...]] = {
-    "480405": ("Colour matching and dyeing machine operators", "Dyehouse staff", "Shade matcher"),
-    "480401": ("Yarn workshop staff", "Spinning mill operators"),
-    "480410": ("Loom mechanic", "Weaving machine repairers"),
-    "480411": ("Fabric inspection staff", "QC for grey and finished fabric"),
-    "480402": ("Sample room technician", "Pattern cutter"),
-    "480404": ("Circular knitting mechanic",),
-    "480409": ("Spunlace line staff",),
-    "460306": ("Electrical maintenance staff", "Panel and PLC technician", "Electrical fitter"),
-    "460103": ("Machining centre operator", "Lathe and milling operators"),
-    "460110": ("MIG/TIG welders", "Welding workers"),
-    "460305": ("Robot cell technician", "Robot programmer"),
-    "460202": ("Plant mechanic", "Maintenance mechanic"),
-    "470201": ("Plant operators", "Shift operators for chemical units"),
-    "470208": ("QC lab technician", "Analytical lab staff"),
-    "590302": ("Nursing assistants for older people", "Care workers"),
-    "520201": ("Nurses",),
-    "530802": ("Warehouse clerk", "Storekeepers"),
-    "500212": ("EV mechanic", "Electric car repair technician"),
-    "460702": ("Battery line workers",),
-    "430301": ("Solar farm technician", "Inverter maintenance staff"),
-    "430607": ("Ingot puller operators",),
-    "490101": ("Food factory line workers", "Packing line staff"),
-    "490102": ("Food safety inspector", "HACCP officer"),
-    "540202": ("Chef", "Kitchen staff (hot kitchen)"),
-    "540106": ("Receptionist", "Hotel front office staff"),
-    "420403": ("Rig hands", "Floorhands"),
-    "410113": ("Tractor and harvester drivers",),
-    "410303": ("Vet assistant",),
-    "440301": ("Construction site assistant", "Assistant site engineer"),
-    "430402": ("Rolling line operators",),
-    "530302": ("Bookkeeper",),
-    "570209": ("Translator (Chinese/Russian)",),
-    "510202": ("Network administrator", "IT helpdesk"),
+    "Dyeing and finishing technician": ("Colour matching and dyeing machine operators", "Dyehouse staff"),
+    "Lab colourist": ("Shade matcher", "Colour lab assistant"),
+    "Finishing machine operator": ("Stenter operators", "Finishing workshop staff"),
+    "Spinning operators": ("Yarn workshop staff", "Spinning mill operators"),
+    "Loom fixer": ("Loom mechanic", "Weaving machine repairers"),
+    "Textile quality inspector": ("Fabric inspection staff", "QC for grey and finished fabric"),
+    "Garment pattern maker": ("Sample room technician", "Pattern cutter"),
+    "Knitting machine technician": ("Circular knitting mechanic",),
+    "Nonwoven line operator": ("Spunlace line staff",),
+    "Electrician": ("Electrical maintenance staff", "Electrical fitter"),
+    "Maintenance electrician": ("Plant electrician", "Electrical fitter"),
+    "PLC programmer": ("Panel and PLC technician", "Automation programmer"),
+    "CNC machinist": ("Machining centre operator", "Lathe and milling operators"),
+    "Welder": ("MIG/TIG welders", "Welding workers"),
+    "Industrial robot technician": ("Robot cell technician", "Robot programmer"),
+    "Equipment maintenance technician": ("Plant mechanic", "Maintenance mechanic"),
+    "Chemical process operator": ("Plant operators", "Shift operators for chemical units"),
+    "Lab analyst": ("QC lab technician", "Analytical lab staff"),
+    "Elderly caregiver": ("Nursing assistants for older people", "Care workers"),
+    "Care nurse": ("Nurses",),
+    "Warehouse operator": ("Pickers and packers", "Storekeepers"),
+    "Warehouse keeper": ("Storekeeper", "Stores clerk"),
+    "EV maintenance technician": ("EV mechanic", "Electric car repair technician"),
+    "Battery pack assembly operator": ("Battery line workers",),
+    "PV plant O&M technician": ("Solar farm technician", "Inverter maintenance staff"),
+    "Crystal growth operator": ("Ingot puller operators",),
+    "Production line operator": ("Food factory line workers", "Packing line staff"),
+    "Food QA/QC technician": ("Food safety inspector", "HACCP officer"),
+    "Cook": ("Chef", "Kitchen staff (hot kitchen)"),
+    "Front desk agent": ("Receptionist", "Hotel front office staff"),
+    "Drilling crew": ("Rig hands", "Floorhands"),
+    "Agricultural machinery operator": ("Tractor and harvester drivers",),
+    "Veterinary technician": ("Vet assistant",),
+    "Site technician": ("Construction site assistant", "Assistant site engineer"),
+    "Rolling mill operator": ("Rolling line operators",),
+    "Cost accountant assistant": ("Bookkeeper",),
+    "Chinese-Russian interpreter": ("Translator (Chinese/Russian)",),
+    "IT support technician": ("Network administrator", "IT helpdesk"),
 }
 # Lower-case on purpose: sample_data treats such posts as jotted down and adds no extras.
 _VAGUE_DESCRIPTIONS = (
@@ -242,9 +252,9 @@ def _code_industry() -> dict[str, str]:
         for c in ind.college_codes:
             out.setdefault(c, ind.key)
     for code, sources in _trade_sources().items():
-        for ind, _t in sources:
-            if ind is not None:
-                out.setdefault(code, ind.key)
+        for source, _t in sources:
+            if source is not None:
+                out.setdefault(code, source.key)
     return out
 
 
@@ -341,8 +351,8 @@ def _noisy_gap(rng: random.Random, gap: Record, t: V.GapTemplate, trade: str) ->
         gap["description"] = rng.choice(_VAGUE_DESCRIPTIONS)
         if rng.random() < P_VAGUE_FIELD:
             gap["field"] = rng.choice(_VAGUE_FIELDS)
-    elif trade in _FIELD_PARAPHRASES and rng.random() < P_PARAPHRASE:
-        gap["field"] = rng.choice(_FIELD_PARAPHRASES[trade])
+    elif t.field in _FIELD_PARAPHRASES and rng.random() < P_PARAPHRASE:
+        gap["field"] = rng.choice(_FIELD_PARAPHRASES[t.field])
     r = rng.random()
     siblings = [c for c in _class_members()[trade[:4]] if c != trade]
     if r < P_NO_CODES:
@@ -442,7 +452,9 @@ def _partner_place(rng: random.Random, anchor: sd.Place, industry: str | None) -
     sources = anchor.province.sources
 
     def weight(pl: sd.Place) -> float:
-        fit = 0.5 + (pl.industries.get(industry, 0.0) if industry else 1.0)
+        # Squared like the sample's college themes: a petroleum specialty rarely sits where
+        # there is no oil, but a comprehensive college elsewhere may still run one.
+        fit = (0.3 + (pl.industries.get(industry, 0.0) if industry else 1.0)) ** 2
         return _base_weight(pl) * fit * (4.0 if pl.province.name in sources else 1.0)
 
     return _pick_place(rng, weight, pool)
