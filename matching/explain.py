@@ -2,6 +2,7 @@
 
 import math
 
+from matching.keywords import KeywordStats
 from matching.pool import Pool, UnitCard
 from matching.ranking import FEATURES, Query, RankingSettings, Scored, code_agreement
 from matching.results import Capacity, Component, MatchedPair, Reciprocity, SuggestionPublic, UnitRef
@@ -14,7 +15,7 @@ MODE_NAMES = {
 
 
 def suggestion(
-    pool: Pool, query: Query, scored: Scored, i: int, rank: int, config: RankingSettings
+    pool: Pool, query: Query, scored: Scored, i: int, rank: int, config: RankingSettings, stats: KeywordStats
 ) -> SuggestionPublic:
     card = pool.profiles[int(scored.profile_ids[i])]
     components = {
@@ -24,9 +25,12 @@ def suggestion(
     }
     total = math.fsum(c.contribution for c in components.values())
     pairs: list[MatchedPair] = []
-    for q, unit_id, sim in scored.pairs(i):
+    for q, unit_id, sim, overlap in scored.pairs(i):
         unit, other = query.units[q], pool.units[unit_id]
+        gap, specialty = (unit, other) if query.is_enterprise else (other, unit)
         pairs.append(MatchedPair(query_unit=_ref(unit), candidate_unit=_ref(other), similarity=round(sim, 4),
+                                 keyword_overlap=round(overlap, 4), shared_keywords=stats.shared(gap.words,
+                                                                                                 specialty.words),
                                  code_agreement=_agreement(unit, other), relevant=sim >= config.min_similarity))
     pairs.sort(key=lambda p: (-p.relevant, -p.similarity, p.query_unit.id, p.candidate_unit.id))
     relevant = [p for p in pairs if p.relevant]
@@ -59,6 +63,8 @@ def reasons(pool: Pool, query: Query, candidate_id: int, relevant: list[MatchedP
         code = f" ({', '.join(theirs.codes)})" if theirs.codes else ""
         fit = f"similarity {pair.similarity:.2f}" + (f", same catalogue {pair.code_agreement}"
                                                       if pair.code_agreement != "none" else "")
+        if pair.shared_keywords:
+            fit += f", shared keywords: {', '.join(pair.shared_keywords)}"
         if query.is_enterprise:
             out.append(f"{theirs.name}{code}: {theirs.amount:,} graduates a year for your {mine.amount:,} "
                        f"{mine.name} ({fit})")

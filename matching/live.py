@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from embeddings.index import VectorIndex
 from embeddings.texts import text_key
 from matching.embedding import Embedder
+from matching.keywords import KeywordStats
 from matching.models import Enterprise, IndexVersion, utcnow
 from matching.pool import Pool, db_version, load_cards
 from matching.progress import ProgressFactory, no_progress
@@ -52,7 +53,8 @@ class LiveIndex:
         self.factory = factory
         self.nprobe = nprobe
         dimension = embedder.encoder.dimension
-        self.pools = {side: Pool(spec, VectorIndex(dimension, factory, nprobe)) for side, spec in SIDES.items()}
+        self.pools = {side: Pool(spec, VectorIndex(dimension, factory, nprobe), text_of=embedder.text_of)
+                      for side, spec in SIDES.items()}
         self.rebuilt: dict[Side, str] = {}  # why each side was rebuilt at the last load, for logs and tests
 
     def pool(self, spec: SideSpec) -> Pool:
@@ -106,7 +108,7 @@ class LiveIndex:
         pool = self.pool(spec)
         with pool.lock:
             version = db_version(session, spec)
-            profiles, units, ids, blobs = load_cards(session, spec)
+            profiles, units, ids, blobs = load_cards(session, spec, self.embedder.text_of)
             vectors = (np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids
                        else np.empty((0, self.embedder.encoder.dimension), np.float32))
             index = VectorIndex(self.embedder.encoder.dimension, self.factory, self.nprobe)
@@ -128,6 +130,9 @@ class LiveIndex:
                     advance(len(ids))
             self.rebuilt[spec.side] = reason or ""
             pool.index, pool.profiles, pool.units, pool.version = index, profiles, units, version
+            pool.stats = KeywordStats()
+            pool.stats.add(u.words for u in units.values())
+            pool.invalidate()
             if reason is not None:
                 self.save_side(session, spec)
 

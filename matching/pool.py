@@ -5,7 +5,7 @@ reads only this, so a query costs no ORM loading however many candidates it scor
 """
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from embeddings.index import VectorIndex
+from matching.keywords import KeywordStats, keywords
 from matching.models import College, Enterprise, IndexVersion
 from matching.sides import Profile, SideSpec
 
@@ -26,6 +27,7 @@ class UnitCard:
     codes: tuple[str, ...]
     amount: int  # annual graduates of a specialty, headcount of a gap
     key: str | None  # embedding_key: which text the indexed vector is of
+    words: frozenset[str] = frozenset()  # keywords of the embedded text (matching.keywords)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +59,14 @@ class Pool:
     # Held from a write's commit until its change is applied here, so a reader never mistakes an
     # in-flight write for a change made by another process.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    stats: KeywordStats = field(default_factory=KeywordStats)
+    text_of: Callable[[Any], str] | None = None  # the embedder's: keywords come from the embedded text
     # Every indexed unit in profile order, and the cards: what an unfiltered query scans; rebuilt
     # lazily after a change.
     _all: tuple[np.ndarray, list[ProfileCard]] | None = None
+
+    def invalidate(self) -> None:
+        self._all = None
 
     def everything(self) -> tuple[np.ndarray, list[ProfileCard]]:
         if self._all is None:
@@ -79,12 +86,13 @@ class Pool:
             gone = [u for u in old.units if u not in keep]
             self.index.remove(gone)
             for unit_id in gone:
-                self.units.pop(unit_id, None)
+                self._forget(unit_id)
         changed_ids, changed_vectors = [], []
         for unit in units:
-            card = unit_card(self.spec, profile.id, unit)
-            previous = self.units.get(unit.id)
+            card = unit_card(self.spec, profile.id, unit, keywords(self.text_of(unit)) if self.text_of else frozenset())
+            previous = self._forget(unit.id)
             self.units[unit.id] = card
+            self.stats.add([card.words])
             if unit.embedding is None:
                 self.index.remove([unit.id])
             elif previous is None or previous.key != card.key or unit.id not in self.index:
@@ -102,17 +110,23 @@ class Pool:
         if card:
             self.index.remove(card.units)
             for unit_id in card.units:
-                self.units.pop(unit_id, None)
+                self._forget(unit_id)
+
+    def _forget(self, unit_id: int) -> UnitCard | None:
+        card = self.units.pop(unit_id, None)
+        if card is not None:
+            self.stats.remove([card.words])
+        return card
 
     def profile_units(self, profile_ids: Iterable[int]) -> list[int]:
         return [u for p in profile_ids for u in self.profiles[p].units if u in self.index]
 
 
-def unit_card(spec: SideSpec, profile_id: int, unit: Any) -> UnitCard:
+def unit_card(spec: SideSpec, profile_id: int, unit: Any, words: frozenset[str] = frozenset()) -> UnitCard:
     if spec.unit_label == "specialty":
         return UnitCard(unit.id, profile_id, unit.name, (unit.code,) if unit.code else (), unit.annual_graduates,
-                        unit.embedding_key)
-    return UnitCard(unit.id, profile_id, unit.field, tuple(unit.codes), unit.headcount, unit.embedding_key)
+                        unit.embedding_key, words)
+    return UnitCard(unit.id, profile_id, unit.field, tuple(unit.codes), unit.headcount, unit.embedding_key, words)
 
 
 def profile_card(spec: SideSpec, profile: Profile) -> ProfileCard:
@@ -129,8 +143,8 @@ def db_version(session: Session, spec: SideSpec) -> int:
     return session.scalar(select(IndexVersion.version).where(IndexVersion.side == str(spec.side))) or 0
 
 
-def load_cards(session: Session, spec: SideSpec) -> tuple[dict[int, ProfileCard], dict[int, UnitCard],
-                                                           list[int], list[bytes]]:
+def load_cards(session: Session, spec: SideSpec, text_of: Callable[[Any], str] | None = None
+               ) -> tuple[dict[int, ProfileCard], dict[int, UnitCard], list[int], list[bytes]]:
     """Every profile and unit of a side, and the stored vectors of the units that have one.
 
     Plain column selects: at 100,000 units, ORM objects would cost seconds for nothing.
@@ -145,17 +159,21 @@ def load_cards(session: Session, spec: SideSpec) -> tuple[dict[int, ProfileCard]
     name_col = getattr(unit_model, spec.unit_name)
     codes_col = getattr(unit_model, "code" if spec.unit_label == "specialty" else "codes")
     amount_col = getattr(unit_model, "annual_graduates" if spec.unit_label == "specialty" else "headcount")
-    unit_rows = session.execute(
-        select(unit_model.id, owner, name_col, codes_col, amount_col, unit_model.embedding_key, unit_model.embedding)
-        .order_by(owner, unit_model.position, unit_model.id)
-    ).all()
+    text_cols = [getattr(unit_model, f).label(f"text_{f}") for f in spec.unit_fields]
+    query = (select(unit_model.id, owner, name_col, codes_col, amount_col, unit_model.embedding_key,
+                    unit_model.embedding, *text_cols).order_by(owner, unit_model.position, unit_model.id))
+    if model is Enterprise:
+        query = query.add_columns(Enterprise.industry.label("text_industry")).join(Enterprise, owner == Enterprise.id)
+    unit_rows = session.execute(query).all()
     by_profile: dict[int, list[int]] = {}
     units: dict[int, UnitCard] = {}
     ids: list[int] = []
     vectors: list[bytes] = []
-    for unit_id, profile_id, name, codes, amount, key, embedding in unit_rows:
+    for row in unit_rows:
+        unit_id, profile_id, name, codes, amount, key, embedding = row[:7]
         code_tuple = tuple(codes) if isinstance(codes, list) else ((codes,) if codes else ())
-        units[unit_id] = UnitCard(unit_id, profile_id, name, code_tuple, amount, key if embedding else None)
+        words = keywords(text_of(_TextRow(row._mapping))) if text_of else frozenset()
+        units[unit_id] = UnitCard(unit_id, profile_id, name, code_tuple, amount, key if embedding else None, words)
         by_profile.setdefault(profile_id, []).append(unit_id)
         if embedding is not None:
             ids.append(unit_id)
@@ -170,3 +188,12 @@ def load_cards(session: Session, spec: SideSpec) -> tuple[dict[int, ProfileCard]
         for row in profile_rows
     }
     return profiles, units, ids, vectors
+
+
+class _TextRow:
+    """A unit row's text columns under the unit's own attribute names, for `text_of`."""
+
+    def __init__(self, mapping: Mapping[Any, Any]) -> None:
+        for key, value in mapping.items():
+            if isinstance(key, str) and key.startswith("text_"):
+                setattr(self, key[5:], value)

@@ -19,7 +19,9 @@ class UnitRef(BaseModel):
 class MatchedPair(BaseModel):
     query_unit: UnitRef
     candidate_unit: UnitRef
-    similarity: float
+    similarity: float = Field(description="Cosine similarity of the two units' embeddings")
+    keyword_overlap: float = Field(description="IDF-weighted share of the gap's keywords in the specialty's text")
+    shared_keywords: list[str] = Field(description="The keywords both texts contain, rarest first (at most 5)")
     code_agreement: str = Field(description="code, class, category or none")
     relevant: bool = Field(description="similarity at or above the service's min_similarity")
 

@@ -14,6 +14,7 @@ import numpy as np
 from matching.errors import InvalidInput, Problem
 from matching.explain import suggestion
 from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
+from matching.keywords import KeywordStats, keywords
 from matching.pool import Pool, ProfileCard, UnitCard
 from matching.ranking import FEATURES, Query, RankingSettings, Scored, harmonic, score
 from matching.results import SuggestionsPublic
@@ -43,13 +44,17 @@ def text_query(vector: np.ndarray, text: str, amount: int, is_enterprise: bool,
                location: tuple[float, float] | None, modes: frozenset[str]) -> Query:
     name = " ".join(text.split())
     unit = UnitCard(id=0, profile_id=0, name=name if len(name) <= 80 else name[:79] + "…", codes=(), amount=amount,
-                    key=None)
+                    key=None, words=keywords(text))
     return Query(units=[unit], vectors=vector.reshape(1, -1), is_enterprise=is_enterprise, location=location,
                  modes=modes)
 
 
 def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: int, config: RankingSettings,
-            exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise") -> SuggestionsPublic:
+            exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise",
+            gap_stats: KeywordStats | None = None) -> SuggestionsPublic:
+    """`gap_stats`: keyword frequencies among the talent gaps (the enterprises' pool); default:
+    the candidate pool's own when it holds gaps, else none (no keyword feature)."""
+    stats = gap_stats or (pool.stats if not query.is_enterprise else KeywordStats())
     def empty(reason: str) -> SuggestionsPublic:
         return SuggestionsPublic(data=[], count=0, offset=offset, limit=limit, reason=reason)
 
@@ -64,12 +69,12 @@ def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: in
     allowed_units = allowed_unit_ids(pool, allowed, where.min_capacity)
     if len(allowed_units) == 0:
         return empty(f"no {other.label} passes the filters")
-    scored = retrieve_and_score(pool, query, allowed, allowed_units, offset + limit, config, exact_scan_max)
+    scored = retrieve_and_score(pool, query, allowed, allowed_units, offset + limit, config, exact_scan_max, stats)
     order = ranked(scored)
     if len(order) == 0:
         return empty(f"no {other.unit_label} is similar enough (min_similarity {config.min_similarity})")
     page = order[offset:offset + limit]
-    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config) for r, i in enumerate(page)]
+    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config, stats) for r, i in enumerate(page)]
     reason = None if data else f"fewer than {offset + 1} suggestions"
     return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
 
@@ -82,10 +87,10 @@ def ranked(scored: Scored) -> np.ndarray:
 
 
 def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | None, allowed_units: np.ndarray,
-                       need: int, config: RankingSettings, exact_scan_max: int) -> Scored:
+                       need: int, config: RankingSettings, exact_scan_max: int, stats: KeywordStats) -> Scored:
     index = pool.index
     if len(allowed_units) <= exact_scan_max:
-        return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config)
+        return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config, stats)
     restrict = allowed_units if allowed is not None or len(allowed_units) < len(index) else None
     k = max(FIRST_K, 4 * need)
     while True:
@@ -93,7 +98,7 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
         found = np.unique(hits.ids[hits.ids >= 0])
         candidates = profiles_of(pool, found)
         units = allowed_unit_subset(candidates, allowed_units)
-        scored = score_profiles(pool, query, candidates, units, config)
+        scored = score_profiles(pool, query, candidates, units, config, stats)
         if (hits.ids < 0).any():
             return scored  # every allowed unit was seen
         kth_sim = hits.sims[:, -1].astype(np.float64)
@@ -105,7 +110,8 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
             return scored
         k *= 4
         if k >= len(allowed_units) // 2:
-            return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config)
+            everyone = candidates_of(pool, allowed, allowed_units)
+            return score_profiles(pool, query, everyone, allowed_units, config, stats)
 
 
 def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings) -> float:
@@ -119,17 +125,19 @@ def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings) -> 
     asker_side = float(share @ kth)
     gated = float(share @ (kth_sim >= config.min_similarity)) if query.is_enterprise else float(
         highest >= config.min_similarity)  # catalogue and capacity need a relevant pair
-    semantic = asker_side if query.is_enterprise else highest  # pairs are oriented from the gaps
+    mean = asker_side if query.is_enterprise else highest  # pairs are oriented from the gaps
+    semantic = (1 - config.best_pair_share) * mean + config.best_pair_share * highest
     reciprocity = float(harmonic(np.array([asker_side]), np.array([highest]))[0])
+    # Keywords need no dense similarity, so an unseen candidate may match every one of them.
     return (w["semantic"] * semantic + (w["catalogue"] + w["capacity"]) * gated + w["reciprocity"] * reciprocity
-            + w["distance"] + w["modes"] + w["provinces"])
+            + w["keywords"] + w["distance"] + w["modes"] + w["provinces"])
 
 
 def score_profiles(pool: Pool, query: Query, candidates: list[ProfileCard], unit_ids: np.ndarray,
-                   config: RankingSettings) -> Scored:
+                   config: RankingSettings, stats: KeywordStats) -> Scored:
     sims = pool.index.similarities(query.vectors, unit_ids.tolist()) if len(unit_ids) else np.zeros(
         (len(query.units), 0), np.float32)
-    return score(query, candidates, pool.units, sims, unit_ids, config)
+    return score(query, candidates, pool.units, sims, unit_ids, config, stats)
 
 
 def candidates_of(pool: Pool, allowed: list[ProfileCard] | None, unit_ids: np.ndarray) -> list[ProfileCard]:

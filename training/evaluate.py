@@ -32,7 +32,7 @@ from matching.reference import Reference
 from matching.sides import COLLEGES, ENTERPRISES, SideSpec
 from matching.suggest import MatchFilter, profile_query, suggest
 from matching.transfer import import_text
-from training.baselines import BM25Baseline, DenseBaseline, evaluate_rankings, profile_text
+from training.baselines import BM25Baseline, DenseBaseline, DenseUnitBaseline, evaluate_rankings, profile_text
 from training.labelled_pairs import LabelledSet, generate_labelled, relevant_for_college, relevant_for_enterprise
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
@@ -96,6 +96,13 @@ def evaluate(seed: int = 7, encoder: Encoder | None = None, ranking: RankingSett
         ranked_dense = dict(zip(ids, dense.rank_many([queries[q] for q in ids], DEPTH), strict=True))
         out.results.append(_result("dense baseline (one vector per profile)", direction, ranked_dense,
                                    relevant[direction]))
+        records = labelled.enterprises if direction == DIRECTIONS[0] else labelled.colleges
+        corpus_records = labelled.colleges if direction == DIRECTIONS[0] else labelled.enterprises
+        q_side, c_side = ("enterprise", "college") if direction == DIRECTIONS[0] else ("college", "enterprise")
+        units = DenseUnitBaseline(lambda texts: encoder.encode(texts), corpus_records, c_side)
+        ranked_units = dict(zip(ids, units.rank_many([records[q] for q in ids], q_side, DEPTH), strict=True))
+        out.results.append(_result("dense, best unit pair only (yardstick)", direction, ranked_units,
+                                   relevant[direction]))
         bm25 = BM25Baseline(corpus)
         out.results.append(_result("BM25 baseline (bm25s)", direction, {q: bm25.rank(queries[q], DEPTH) for q in ids},
                                    relevant[direction]))
@@ -142,7 +149,8 @@ def rank_with_service(labelled: LabelledSet, encoder: Encoder, reference: Refere
                         ranked: dict[int, list[int]] = {}
                         for q in sorted(relevant[direction]):
                             query = profile_query(asker_pool, id_of[asker.side][q], asker is ENTERPRISES)
-                            page = suggest(pool, query, MatchFilter(), DEPTH, 0, ranking, exact_scan_max=10**9)
+                            page = suggest(pool, query, MatchFilter(), DEPTH, 0, ranking, exact_scan_max=10**9,
+                                           gap_stats=live.pool(ENTERPRISES).stats)
                             ranked[q] = [index_of[other.side][s.id] for s in page.data]
                         out[method][direction] = ranked
                 return out

@@ -53,7 +53,7 @@ def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchPar
         raise NotFound(f"{asker.label} {profile_id} does not exist")
     query = profile_query(asker_pool, profile_id, is_enterprise=asker is ENTERPRISES)
     return suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
-                   asker_label=asker.label)
+                   asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats)
 
 
 @router.get("/enterprises/{profile_id}/matches", response_model=SuggestionsPublic,
@@ -83,4 +83,4 @@ def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: Ran
                        location=(body.near.lat, body.near.lon) if body.near else None,
                        modes=frozenset(str(m) for m in body.modes))
     return suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
-                   asker_label="search")
+                   asker_label="search", gap_stats=live.pool(ENTERPRISES).stats)
