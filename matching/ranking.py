@@ -45,7 +45,7 @@ class RankingSettings(BaseModel):
     weights: Weights = Weights()
     min_similarity: float = Field(0.35, ge=0, le=1, description="A unit pair below this is not a match")
     distance_scale_km: float = Field(300.0, gt=0, description="Distance at which the distance feature is 0.5")
-    best_pair_share: float = Field(0.6, ge=0, le=1, description="Share of the single best pair in the semantic "
+    best_pair_share: float = Field(0.8, ge=0, le=1, description="Share of the single best pair in the semantic "
                                    "feature; the rest is the headcount-weighted mean over the gaps")
 
 
