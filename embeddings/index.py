@@ -21,11 +21,14 @@ SMALL_SET = 4096
 # Single queries are latency-bound: FAISS' OpenMP threads cost more than they give (2-3x slower
 # with 2 threads here), and below this many queries FAISS skips BLAS unless told otherwise.
 BLAS_THRESHOLD = 1
+_threads = 1  # set by configure_threads; applied in every searching thread
 
 
 def configure_threads(threads: int) -> None:
     """For the serving path. OpenBLAS with 2 threads took 12 ms for a 2 × 384 by 384 × 2,000 product
     here, against 0.5 ms with 1: small products only pay for the threads' hand-off."""
+    global _threads
+    _threads = threads
     faiss.omp_set_num_threads(threads)
     faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD
     threadpool_limits(limits=threads, user_api="blas")
@@ -112,6 +115,8 @@ class VectorIndex:
         """The k most similar live units per query, among `allowed` unit ids when given."""
         queries = self._check(queries, None)
         k = max(1, k)
+        # OpenMP's thread count is per calling thread, and requests run on a pool of them.
+        faiss.omp_set_num_threads(_threads)
         if allowed is not None:
             allowed = np.asarray(allowed, dtype=np.int64)
             if len(allowed) <= SMALL_SET:

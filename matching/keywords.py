@@ -38,19 +38,25 @@ class KeywordStats:
     def __init__(self) -> None:
         self.df: Counter[str] = Counter()
         self.documents = 0
+        self._idf: dict[str, float] = {}  # scoring asks for the same words millions of times
 
     def add(self, words: Iterable[frozenset[str]]) -> None:
         for w in words:
             self.df.update(w)
             self.documents += 1
+        self._idf.clear()
 
     def remove(self, words: Iterable[frozenset[str]]) -> None:
         for w in words:
             self.df.subtract(w)
             self.documents -= 1
+        self._idf.clear()
 
     def idf(self, word: str) -> float:
-        return math.log(1 + (self.documents + 1) / (self.df.get(word, 0) + 1))
+        value = self._idf.get(word)
+        if value is None:
+            value = self._idf[word] = math.log(1 + (self.documents + 1) / (self.df.get(word, 0) + 1))
+        return value
 
     def overlap(self, gap: frozenset[str], specialty: frozenset[str]) -> float:
         """IDF-weighted share of the gap's keywords found in the specialty's, in [0, 1]."""

@@ -224,12 +224,17 @@ def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, Unit
     values["modes"] = np.array([mode_overlap(query.modes, c.modes) for c in candidates])
     values["provinces"] = np.array([province_fit(query, c) for c in candidates])
     total_score = sum((weights[f] * values[f] for f in FEATURES), np.zeros(n_profiles))
+    # Listed: any pair of units at or above min_similarity, whichever pairs the features chose.
+    unit_best = np.zeros(n_profiles)
+    if n:
+        np.maximum.at(unit_best, group, sims.max(axis=0) if m else np.zeros(n))
+    listed = unit_best >= tau
     pair_starts = np.concatenate([[0], np.cumsum(np.bincount(pair_owner, minlength=n_profiles))]).astype(np.int64)
     return Scored(
         profile_ids=np.array([c.id for c in candidates], dtype=np.int64), values=values, score=total_score,
         pair_query=pair_query, pair_unit=pair_unit, pair_sim=pair_sim, pair_overlap=pair_overlap,
         pair_starts=pair_starts,
-        relevant=np.bincount(pair_owner, weights=relevant, minlength=n_profiles) > 0,
+        relevant=listed,
         asker_view=asker_view, candidate_view=candidate_view, distance_km=distance_km, weights=weights,
     )
 

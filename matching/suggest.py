@@ -188,6 +188,11 @@ def allowed_profiles(pool: Pool, query: Query, where: MatchFilter) -> list[Profi
     if not (country or province or where.max_distance_km is not None or where.mode):
         return None
     cards = [pool.profiles[p] for p in sorted(pool.profiles)]
+    if province and not country and not any(c.province == province for c in cards):
+        try:  # unknown in every table we keep and in the data: most likely a typo, not an empty region
+            normalize_any_province(province, prefer="CN")
+        except GeographyError as exc:
+            raise InvalidInput.of([Problem("province", str(exc))]) from exc
     cards = [c for c in cards if (not country or c.country == country) and (not province or c.province == province)
              and (not where.mode or where.mode in c.modes)]
     if where.max_distance_km is not None:

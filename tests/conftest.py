@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from embeddings.encoder import Encoder, load_encoder
 from matching import keys
 from matching.db import make_engine, make_sessionmaker, upgrade
 from matching.reference import Reference
@@ -35,6 +36,12 @@ BACKENDS = [
 @pytest.fixture(scope="session")
 def reference() -> Reference:
     return Reference.load(REPO_DATA)
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real embedding model, loaded once per test session (per xdist worker)."""
+    return load_encoder()
 
 
 def _postgres_url(schema: str) -> str:
@@ -89,8 +96,8 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings, reference: Reference) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, reference)) as client:
+def client(settings: Settings, reference: Reference, encoder: Encoder) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, reference, encoder)) as client:
         yield client
 
 

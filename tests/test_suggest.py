@@ -1,0 +1,539 @@
+"""matching.suggest on the whole sample: the fast path equals brute force, filters hold, explanations check out.
+
+The sample is imported (and embedded) once per test run: the first xdist worker to get here builds
+the database, the others copy it.
+"""
+
+import fcntl
+import math
+import os
+import pickle
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from embeddings.encoder import Encoder
+from embeddings.index import configure_threads
+from matching.db import make_engine, make_sessionmaker, upgrade
+from matching.embedding import Embedder
+from matching.errors import InvalidInput
+from matching.geography import haversine_km
+from matching.live import LiveIndex
+from matching.models import College, Enterprise
+from matching.pool import Pool
+from matching.prepare import prepare
+from matching.profiles import create
+from matching.ranking import FEATURES, RankingSettings, Weights
+from matching.reference import Reference
+from matching.results import SuggestionPublic, SuggestionsPublic
+from matching.schemas import EnterpriseCreate
+from matching.sides import COLLEGES, ENTERPRISES, SIDES, SideSpec
+from matching.suggest import MatchFilter, profile_query, suggest, text_query
+from matching.transfer import import_text
+from matching.vocab import Side
+from service.settings import REPO_DATA
+
+CONFIG = RankingSettings()
+BRUTE = 10**9  # exact_scan_max: score every candidate
+FAST = 0  # exact_scan_max: always retrieve from FAISS and deepen
+ASKERS = 15  # per side
+BORDER = 1e-6  # a similarity this close to min_similarity may fall either way
+
+FILTERS = [
+    MatchFilter(),
+    MatchFilter(province="Xinjiang"),
+    MatchFilter(country="KZ"),
+    MatchFilter(mode="joint_research"),
+    MatchFilter(min_capacity=100),
+    MatchFilter(max_distance_km=600),
+    MatchFilter(country="CN", province="Xinjiang", mode="internship", min_capacity=40),
+    MatchFilter(province="Xinjiang", mode="teacher_training", min_capacity=120, max_distance_km=1500),  # selective
+]
+
+
+# --- the sample, imported once -------------------------------------------------------------------------
+
+
+def shared_file(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A file built once per test run: the first xdist worker to ask builds it, the others wait for it."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # one run's workers share it
+    target = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            partial = shared / f"{name}.partial"
+            partial.unlink(missing_ok=True)
+            build(partial)
+            os.replace(partial, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory, reference: Reference, encoder: Encoder) -> Path:
+    """A private copy of a SQLite database holding the whole sample, embedded."""
+
+    def build(path: Path) -> None:
+        scratch = path.with_name(f"{path.name}.db")
+        scratch.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{scratch}")
+        upgrade(engine)
+        live = LiveIndex(Embedder(encoder, reference.catalogue), None)
+        with make_sessionmaker(engine)() as session:
+            live.load(session)
+            for spec in (COLLEGES, ENTERPRISES):
+                text = (REPO_DATA / "sample" / f"{spec.side}.jsonl").read_text()
+                report = import_text(session, spec, text, "jsonl", reference, live=live)
+                assert report.created == report.rows and not report.errors
+        engine.dispose()
+        _copy_sqlite(scratch, path)
+
+    built = shared_file(tmp_path_factory, "suggest-sample.db", build)
+    own = tmp_path_factory.mktemp("suggest") / "sample.db"
+    _copy_sqlite(built, own)
+    return own
+
+
+def _copy_sqlite(source: Path, target: Path) -> None:
+    """SQLite's backup API: a consistent copy whatever the journal mode."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+@dataclass
+class Unit:
+    id: int
+    profile_id: int
+    name: str
+    amount: int
+    vector: np.ndarray
+
+
+@dataclass
+class ProfileRow:
+    id: int
+    country: str
+    province: str | None
+    lat: float | None
+    lon: float | None
+    modes: set[str]
+    units: list[Unit]
+
+
+@dataclass
+class World:
+    session: Session
+    live: LiveIndex
+    reference: Reference
+    # read straight from the database, independently of the pools
+    colleges: dict[int, ProfileRow]
+    enterprises: dict[int, ProfileRow]
+
+    def rows(self, spec: SideSpec) -> dict[int, ProfileRow]:
+        return self.colleges if spec is COLLEGES else self.enterprises
+
+    def pool(self, spec: SideSpec) -> Pool:
+        return self.live.fresh_pool(self.session, spec)
+
+    def ask(self, asker: SideSpec, profile_id: int, where: MatchFilter = MatchFilter(), limit: int = 10,
+            offset: int = 0, exact_scan_max: int = FAST, config: RankingSettings = CONFIG) -> SuggestionsPublic:
+        other = COLLEGES if asker is ENTERPRISES else ENTERPRISES
+        query = profile_query(self.pool(asker), profile_id, is_enterprise=asker is ENTERPRISES)
+        return suggest(self.pool(other), query, where, limit, offset, config, exact_scan_max, asker_label=asker.label)
+
+
+def _read_rows(session: Session) -> tuple[dict[int, ProfileRow], dict[int, ProfileRow]]:
+    def vector(blob: bytes | None) -> np.ndarray:
+        assert blob is not None
+        return np.frombuffer(blob, dtype=np.float32)
+
+    colleges = {
+        c.id: ProfileRow(c.id, c.country, c.province, c.lat, c.lon, set(c.cooperation_modes),
+                         [Unit(s.id, c.id, s.name, s.annual_graduates, vector(s.embedding)) for s in c.specialties])
+        for c in session.scalars(select(College))
+    }
+    enterprises = {
+        e.id: ProfileRow(e.id, e.country, e.province, e.lat, e.lon, set(e.cooperation_modes),
+                         [Unit(g.id, e.id, g.field, g.headcount, vector(g.embedding)) for g in e.talent_gaps])
+        for e in session.scalars(select(Enterprise))
+    }
+    session.expunge_all()
+    return colleges, enterprises
+
+
+@pytest.fixture(scope="module")
+def world(sample_db: Path, reference: Reference, encoder: Encoder) -> Iterator[World]:
+    configure_threads(1)  # as the service does: BLAS threads only slow small products down
+    engine = make_engine(f"sqlite:///{sample_db}")
+    with make_sessionmaker(engine)() as session:
+        live = LiveIndex(Embedder(encoder, reference.catalogue), None)
+        live.load(session)
+        colleges, enterprises = _read_rows(session)
+        assert len(colleges) == 220 and len(enterprises) == 440
+        yield World(session, live, reference, colleges, enterprises)
+    engine.dispose()
+
+
+def askers(world: World, spec: SideSpec) -> list[int]:
+    """Spread over the ids, plus a few in Xinjiang, where the selective filter has candidates."""
+    rows = world.rows(spec)
+    ids = sorted(rows)
+    xinjiang = [i for i in ids if rows[i].province == "Xinjiang"][:4]
+    spread = [i for i in ids[::len(ids) // ASKERS] if i not in xinjiang]
+    return sorted(spread[:ASKERS - len(xinjiang)] + xinjiang)
+
+
+def usable_filters(world: World, asker_spec: SideSpec, asker_id: int) -> list[MatchFilter]:
+    asker = world.rows(asker_spec)[asker_id]
+    located = asker.lat is not None and asker.lon is not None
+    return [f for f in FILTERS if located or f.max_distance_km is None]
+
+
+@dataclass
+class Run:
+    """One asker under one filter: the exact long list and the fast path's pages."""
+
+    side: str  # the asker's
+    asker_id: int
+    filter_no: int
+    brute: SuggestionsPublic  # exact_scan_max=BRUTE, limit=LONG
+    pages: dict[tuple[int, int], SuggestionsPublic]  # exact_scan_max=FAST, by (limit, offset)
+
+    @property
+    def asker(self) -> SideSpec:
+        return SIDES[Side(self.side)]
+
+    @property
+    def where(self) -> MatchFilter:
+        return FILTERS[self.filter_no]
+
+
+LONG = 40
+PAGES = ((10, 0), (10, 10), (5, 3), (20, 20))  # need 40 at most: FAISS retrieval deepens past FIRST_K
+
+
+@pytest.fixture(scope="module")
+def runs(world: World, tmp_path_factory: pytest.TempPathFactory) -> list[Run]:
+    """Every asker under every filter, computed once per test run (the sample database is the same)."""
+
+    def build(path: Path) -> None:
+        out = []
+        for asker in (ENTERPRISES, COLLEGES):
+            for asker_id in askers(world, asker):
+                for where in usable_filters(world, asker, asker_id):
+                    brute = world.ask(asker, asker_id, where, limit=LONG, exact_scan_max=BRUTE)
+                    pages = {(limit, offset): world.ask(asker, asker_id, where, limit=limit, offset=offset,
+                                                        exact_scan_max=FAST) for limit, offset in PAGES}
+                    out.append(Run(str(asker.side), asker_id, FILTERS.index(where), brute, pages))
+        path.write_bytes(pickle.dumps(out))
+
+    loaded: list[Run] = pickle.loads(shared_file(tmp_path_factory, "suggest-runs.pickle", build).read_bytes())
+    return loaded
+
+
+# --- independent brute force -------------------------------------------------------------------------------
+
+
+def passes(asker: ProfileRow, candidate: ProfileRow, where: MatchFilter) -> bool:
+    if where.country and candidate.country != where.country:
+        return False
+    if where.province and candidate.province != where.province:
+        return False
+    if where.mode and where.mode not in candidate.modes:
+        return False
+    if where.max_distance_km is not None:
+        if candidate.lat is None or candidate.lon is None:
+            return False
+        assert asker.lat is not None and asker.lon is not None
+        if haversine_km(asker.lat, asker.lon, candidate.lat, candidate.lon) > where.max_distance_km:
+            return False
+    return True
+
+
+def usable_units(candidate: ProfileRow, where: MatchFilter) -> list[Unit]:
+    return [u for u in candidate.units if u.amount >= (where.min_capacity or 0)]
+
+
+def expected_candidates(world: World, asker_spec: SideSpec, asker_id: int,
+                        where: MatchFilter) -> tuple[set[int], set[int]]:
+    """Candidates passing the filter with a relevant unit pair: (surely listed, maybe listed)."""
+    asker = world.rows(asker_spec)[asker_id]
+    other = world.enterprises if asker_spec is COLLEGES else world.colleges
+    mine = np.stack([u.vector for u in asker.units]).astype(np.float64)
+    sure, border = set(), set()
+    for candidate in other.values():
+        units = usable_units(candidate, where)
+        if not units or not passes(asker, candidate, where):
+            continue
+        best = float((mine @ np.stack([u.vector for u in units]).astype(np.float64).T).max())
+        if best >= CONFIG.min_similarity + BORDER:
+            sure.add(candidate.id)
+        elif best > CONFIG.min_similarity - BORDER:
+            border.add(candidate.id)
+    return sure, border
+
+
+def sides() -> list[Any]:
+    return [pytest.param(ENTERPRISES, id="enterprises"), pytest.param(COLLEGES, id="colleges")]
+
+
+def close(a: Any, b: Any, key: str = "") -> bool:
+    """Equal, floats within float32 noise: similarities are products of float32 vectors, and BLAS
+    may sum them in another order for another number of candidates (a few ulp)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) <= (1.01e-4 if key == "similarity" else 1e-6)  # similarity is rounded to 4 places
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k], k) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(close(x, y, key) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def assert_same_pages(got: SuggestionsPublic, want: list[SuggestionPublic], context: Any) -> None:
+    """Same candidates in the same order with the same ranks, scores and explanations.
+
+    Two candidates may only swap when their scores tie (within float32 noise)."""
+    assert [s.rank for s in got.data] == [s.rank for s in want], context
+    for position, (g, w) in enumerate(zip(got.data, want, strict=True)):
+        if g.id != w.id:
+            assert abs(g.score - w.score) <= 1e-6, (context, position, g.id, w.id)
+            continue
+        assert close(g.model_dump(), w.model_dump()), (context, position, g.model_dump(), w.model_dump())
+
+
+# --- (a) the fast path equals brute force ----------------------------------------------------------------------
+
+
+def test_fast_path_pages_equal_the_exact_list(world: World, runs: list[Run]) -> None:
+    deep = 0
+    for run in runs:
+        for (limit, offset), page in run.pages.items():
+            context = (run.side, run.asker_id, run.where, limit, offset)
+            assert (page.offset, page.limit, page.count) == (offset, limit, len(page.data)), context
+            assert_same_pages(page, run.brute.data[offset:offset + limit], context)
+            assert [s.rank for s in page.data] == list(range(offset + 1, offset + 1 + len(page.data))), context
+            if not page.data:
+                assert page.reason, context
+        deep += len(run.brute.data) == LONG
+    assert len(runs) >= 2 * ASKERS * (len(FILTERS) - 2)
+    assert deep >= ASKERS  # many lists go past the first retrieval
+
+
+# With a low threshold nearly every candidate is relevant, so retrieval cannot stop at "the k-th
+# similarity is below min_similarity" and must deepen until the score bound says the page is complete;
+# other weights move that bound.
+LOW = RankingSettings(min_similarity=0.1)
+SEMANTIC_HEAVY = RankingSettings(min_similarity=0.2, weights=Weights(semantic=1.0, catalogue=0.1, capacity=0.1,
+                                                                     distance=0.0, modes=0.0, provinces=0.0,
+                                                                     reciprocity=0.2))
+
+
+@pytest.mark.parametrize("config", [pytest.param(CONFIG, id="default"), pytest.param(LOW, id="low-threshold"),
+                                    pytest.param(SEMANTIC_HEAVY, id="semantic-heavy")])
+@pytest.mark.parametrize("asker", sides())
+def test_fast_path_equals_brute_force_page_by_page(world: World, asker: SideSpec, config: RankingSettings) -> None:
+    """The same call with exact_scan_max=0 and 10**9, including pages far past every deepening step."""
+    chosen = askers(world, asker)
+    for asker_id in chosen[::5]:
+        for where in (FILTERS[0], FILTERS[3], FILTERS[4]):
+            for limit, offset in ((10, 0), (10, 10), (5, 40), (40, 60), (20, 400)):
+                fast = world.ask(asker, asker_id, where, limit, offset, FAST, config)
+                exact = world.ask(asker, asker_id, where, limit, offset, BRUTE, config)
+                assert_same_pages(fast, exact.data, (asker_id, where, limit, offset))
+                assert (fast.count, fast.reason) == (exact.count, exact.reason)
+
+
+def test_text_search_fast_path_equals_brute_force(world: World) -> None:
+    texts = ["dyeing technicians", "CNC machining operators", "nursing care for the elderly", "电子商务"]
+    vectors = world.live.embedder.encode_texts(texts)
+    for text, vector in zip(texts, vectors, strict=True):
+        for spec, is_enterprise in ((COLLEGES, True), (ENTERPRISES, False)):
+            for where in (MatchFilter(), MatchFilter(province="Xinjiang"), MatchFilter(min_capacity=30)):
+                query = text_query(vector, text, 20, is_enterprise, (43.8, 87.6), frozenset({"internship"}))
+                fast, exact = (suggest(world.pool(spec), query, where, 10, 5, CONFIG, scan) for scan in (FAST, BRUTE))
+                assert_same_pages(fast, exact.data, (text, spec.side, where))
+                assert fast.data or fast.reason
+
+
+# --- (b) filters are applied ------------------------------------------------------------------------------------
+
+
+def test_every_suggestion_passes_the_filter_and_pages_are_full(world: World, runs: list[Run]) -> None:
+    full_selective_pages = 0
+    for run in runs:
+        me = world.rows(run.asker)[run.asker_id]
+        other_rows = world.enterprises if run.asker is COLLEGES else world.colleges
+        where = run.where
+        context = (run.side, run.asker_id, where)
+        for result in (run.brute, *run.pages.values()):
+            for s in result.data:
+                assert passes(me, other_rows[s.id], where), (*context, s.id)
+                if where.max_distance_km is not None:
+                    assert s.distance_km is not None and s.distance_km <= where.max_distance_km + 0.05
+                assert all(p.candidate_unit.amount >= (where.min_capacity or 0) for p in s.matched), context
+        # whatever is listed passes the filter and has a unit pair at or above min_similarity
+        sure, border = expected_candidates(world, run.asker, run.asker_id, where)
+        assert {s.id for s in run.brute.data} <= sure | border, context
+        # a page is full whenever enough candidates are listed at all
+        first = run.pages[(10, 0)]
+        assert first.count == min(10, len(run.brute.data)), context
+        if where is FILTERS[-1] and first.count == 10:
+            full_selective_pages += 1
+    assert full_selective_pages >= 1  # the selective filter was put to work
+
+
+def test_listed_candidates_are_those_with_a_pair_at_or_above_min_similarity(world: World, runs: list[Run]) -> None:
+    """Against an independent count: profiles passing the filter that have a unit pair >= min_similarity."""
+    for run in runs:
+        context = (run.side, run.asker_id, run.where)
+        sure, border = expected_candidates(world, run.asker, run.asker_id, run.where)
+        got = {s.id for s in run.brute.data}
+        if len(sure | border) <= LONG:
+            assert sure <= got <= sure | border, (*context, sure - got)
+        else:
+            assert len(got) == LONG, (*context, len(got))
+        first = run.pages[(10, 0)]
+        assert min(10, len(sure)) <= first.count <= min(10, len(sure | border)), context
+        if not sure | border:
+            assert first.reason and run.brute.reason, context
+
+
+def test_any_province_spelling_filters_alike_and_unknown_places_are_invalid(world: World) -> None:
+    enterprise = askers(world, ENTERPRISES)[0]
+    canonical = world.ask(ENTERPRISES, enterprise, MatchFilter(province="Xinjiang"), limit=30)
+    assert canonical.data
+    for spelling in ("新疆", "xinjiang uygur autonomous region", "新疆维吾尔自治区"):
+        assert world.ask(ENTERPRISES, enterprise, MatchFilter(province=spelling), limit=30) == canonical
+    for where in (MatchFilter(country="Narnia"), MatchFilter(country="KZ", province="Xinjiang"),
+                  MatchFilter(country="CN", province="Atlantis")):
+        with pytest.raises(InvalidInput):
+            world.ask(ENTERPRISES, enterprise, where)
+
+
+# --- (c) explanations ---------------------------------------------------------------------------------------------
+
+
+def check_suggestion(world: World, asker: SideSpec, asker_id: int, s: SuggestionPublic, where: MatchFilter) -> None:
+    """Against the database: whose units the pairs name, their similarities, the score's arithmetic.
+
+    Pairs are oriented from the talent gaps: each gap (the asker's, or the candidate's usable ones)
+    with one specialty of the other side.
+    """
+    me = world.rows(asker)[asker_id]
+    them = (world.enterprises if asker is COLLEGES else world.colleges)[s.id]
+    mine = {u.id: u for u in me.units}
+    theirs = {u.id: u for u in usable_units(them, where)}
+    gaps = mine if asker is ENTERPRISES else theirs
+    for pair in s.matched:
+        assert pair.query_unit.id in mine, f"{pair.query_unit} is not a unit of {asker.label} {asker_id}"
+        assert pair.candidate_unit.id in theirs, f"{pair.candidate_unit} is not a usable unit of {s.id}"
+        q, c = mine[pair.query_unit.id], theirs[pair.candidate_unit.id]
+        assert (pair.query_unit.name, pair.query_unit.amount) == (q.name, q.amount)
+        assert (pair.candidate_unit.name, pair.candidate_unit.amount) == (c.name, c.amount)
+        cosine = float(q.vector.astype(np.float64) @ c.vector.astype(np.float64))
+        # similarity is reported rounded to 4 decimals (matching/explain.py)
+        assert abs(pair.similarity - max(cosine, 0.0)) <= 5e-5 + 1e-6
+        assert pair.relevant == (cosine >= CONFIG.min_similarity) or abs(cosine - CONFIG.min_similarity) < BORDER
+    paired_gaps = sorted(p.query_unit.id if asker is ENTERPRISES else p.candidate_unit.id for p in s.matched)
+    assert paired_gaps == sorted(gaps)  # every gap once
+    assert any(p.relevant for p in s.matched)
+
+    weights = [c.weight for c in s.components.values()]
+    assert set(s.components) == set(FEATURES)
+    assert math.isclose(math.fsum(weights), 1.0, abs_tol=1e-12)
+    for component in s.components.values():
+        assert component.contribution == component.value * component.weight
+        assert 0.0 <= component.value <= 1.0 + 1e-12
+    assert abs(math.fsum(c.contribution for c in s.components.values()) - s.score) <= 1e-9
+    assert 0.0 <= s.score <= 1.0
+    if me.lat is not None and me.lon is not None and them.lat is not None and them.lon is not None:
+        km = haversine_km(me.lat, me.lon, them.lat, them.lon)
+        assert s.distance_km is not None and abs(s.distance_km - km) <= 0.05 + 1e-6
+        assert math.isclose(s.components["distance"].value, 1 / (1 + km / CONFIG.distance_scale_km), rel_tol=1e-9)
+    else:
+        assert s.distance_km is None and s.components["distance"].value == 0.5
+
+    assert s.reasons and all(r.strip() for r in s.reasons)
+    first = s.matched[0]  # pairs come relevant first, most similar first
+    assert first.relevant and s.reasons[0].startswith(first.candidate_unit.name)
+    assert [p.similarity for p in s.matched if p.relevant] == sorted(
+        (p.similarity for p in s.matched if p.relevant), reverse=True)
+
+
+def test_explanations_check_out(world: World, runs: list[Run]) -> None:
+    checked = 0
+    for run in runs:
+        for result in (run.brute, run.pages[(20, 20)]):
+            assert [s.rank for s in result.data] == list(range(result.offset + 1, result.offset + 1 + len(result.data)))
+            scores = [s.score for s in result.data]
+            assert scores == sorted(scores, reverse=True)
+            assert len({s.id for s in result.data}) == len(result.data)
+        if run.filter_no in (0, 4, 6):
+            for s in run.brute.data[:15]:
+                check_suggestion(world, run.asker, run.asker_id, s, run.where)
+                checked += 1
+    assert checked >= 300
+
+
+# --- (d) empty cases -----------------------------------------------------------------------------------------------
+
+
+def test_enterprise_without_talent_gaps_gets_an_empty_list_with_a_reason(world: World) -> None:
+    body = EnterpriseCreate.model_validate({"name": "Gapless Trading Co.", "country": "CN", "province": "Xinjiang",
+                                            "city": "Korla", "talent_gaps": []})
+    profile = create(world.session, ENTERPRISES, prepare(ENTERPRISES, body, world.reference), world.live)
+    for scan in (FAST, BRUTE):
+        result = world.ask(ENTERPRISES, profile.id, exact_scan_max=scan)
+        assert result.data == [] and result.count == 0
+        assert result.reason and "talent gaps" in result.reason
+
+
+def test_filter_excluding_everything_gives_a_reason(world: World) -> None:
+    enterprise = askers(world, ENTERPRISES)[1]
+    college = askers(world, COLLEGES)[1]
+    for asker, asker_id in ((ENTERPRISES, enterprise), (COLLEGES, college)):
+        for where in (MatchFilter(country="FR"), MatchFilter(min_capacity=5000),
+                      MatchFilter(country="TM", mode="joint_research", min_capacity=400),
+                      MatchFilter(max_distance_km=0.001, province="Tibet")):
+            for scan in (FAST, BRUTE):
+                result = world.ask(asker, asker_id, where, exact_scan_max=scan)
+                assert result.data == [] and result.count == 0, (asker_id, where)
+                assert result.reason, where
+
+
+def test_offset_past_the_end_gives_a_reason(world: World) -> None:
+    enterprise = askers(world, ENTERPRISES)[2]
+    result = world.ask(ENTERPRISES, enterprise, MatchFilter(province="Xinjiang"), limit=10, offset=5000)
+    assert result.data == [] and result.reason
+
+
+def test_empty_index(tmp_path: Path, reference: Reference, encoder: Encoder) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        live = LiveIndex(Embedder(encoder, reference.catalogue), None)
+        live.load(session)
+        vector = live.embedder.encode_texts(["dyeing technicians"])[0]
+        for spec, is_enterprise in ((COLLEGES, True), (ENTERPRISES, False)):
+            query = text_query(vector, "dyeing technicians", 5, is_enterprise, None, frozenset())
+            for scan in (FAST, BRUTE):
+                result = suggest(live.fresh_pool(session, spec), query, MatchFilter(), 10, 0, CONFIG, scan)
+                assert result.data == [] and result.reason and "to match against" in result.reason
+        body = EnterpriseCreate.model_validate({"name": "Lonely Dyeing Co.", "country": "CN", "city": "Korla",
+                                                "talent_gaps": [{"field": "Dyeing technicians", "headcount": 4}]})
+        profile = create(session, ENTERPRISES, prepare(ENTERPRISES, body, reference), live)
+        query = profile_query(live.fresh_pool(session, ENTERPRISES), profile.id, is_enterprise=True)
+        result = suggest(live.fresh_pool(session, COLLEGES), query, MatchFilter(province="Xinjiang"), 10, 0, CONFIG, FAST)
+        assert result.data == [] and result.reason and "specialties" in result.reason
+    engine.dispose()
