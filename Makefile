@@ -29,7 +29,7 @@ run: $(INSTALLED)
 test: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 lint: $(DEV_INSTALLED)
 	$(BIN)/ruff check .
@@ -38,7 +38,7 @@ typecheck: $(DEV_INSTALLED)
 	$(BIN)/mypy
 
 pytest: $(DEV_INSTALLED)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 # Regenerate the committed synthetic sample from its seeded generator.
 sample: $(INSTALLED)

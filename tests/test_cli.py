@@ -114,7 +114,7 @@ def test_serve_answers_as_the_readme_says(tmp_path: Path) -> None:
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # a first start embeds the whole sample
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/health").status_code == 200:
