@@ -141,7 +141,10 @@ def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, Unit
     overlaps = keyword_overlaps(query, units, unit_ids, stats) if stats is not None and weights["keywords"] else \
         np.zeros_like(sims, dtype=np.float64)
     choose = weights["semantic"] * sims + weights["keywords"] * overlaps if weights["semantic"] + weights[
-        "keywords"] else sims
+        "keywords"] else sims.astype(np.float64)
+    # A relevant pair (similarity >= min_similarity) is always preferred, so a listed candidate's
+    # explanation shows the pair that makes it relevant.
+    choose = choose + 10.0 * (sims >= config.min_similarity)
     counts = _counts(candidates, unit_ids)
     group = np.repeat(np.arange(n_profiles), counts)
     has_units = counts > 0
