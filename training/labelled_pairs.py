@@ -381,20 +381,8 @@ def _enterprise(ctx: _Context, place: sd.Place, ind: V.Industry, act: V.Activity
     for t in sd._pick_distinct(rng, pool, weights, rng.randint(lo, hi)):
         units.append((sd._gap(rng, t, place, size, abroad), t.codes[0] if t.codes else None))
     rng.shuffle(units)
-    record = {
-        "name": name,
-        "name_zh": name_zh,
-        "industry": ind.name,
-        "country": place.province.country,
-        "province": place.province.name,
-        "city": place.city.name,
-        "location": None,
-        "size": size,
-        "description": sd._enterprise_description(rng, place, ind, act, size, abroad),
-        "talent_gaps": [gap for gap, _ in units],
-        "cooperation_modes": sd._enterprise_modes(rng, size),
-        "preferred_provinces": sd._preferred(rng, place),
-    }
+    record = sd._enterprise_record(rng, name, name_zh, ind, act, place, size, abroad,
+                                   lambda: [gap for gap, _ in units])
     return _Draft(record, [(trade, gap["headcount"]) for gap, trade in units], place, ind.key)
 
 

@@ -16,7 +16,7 @@ import argparse
 import json
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -703,6 +703,14 @@ def _enterprise(rng: random.Random, place: Place, used: set[str], plants: list[i
                 templates[-1] = common
             else:
                 templates.append(common)
+    return _enterprise_record(rng, name, name_zh, ind, act, place, size, chinese_abroad,
+                              lambda: [_gap(rng, t, place, size, chinese_abroad) for t in templates])
+
+
+def _enterprise_record(rng: random.Random, name: str, name_zh: str | None, ind: V.Industry, act: V.Activity,
+                       place: Place, size: str, abroad: bool, gaps: Callable[[], list[Record]]) -> Record:
+    """An enterprise in the import shape. `gaps` is called after the description is drawn, so the
+    random stream (and with it the committed sample) stays as it was."""
     return {
         "name": name,
         "name_zh": name_zh,
@@ -712,8 +720,8 @@ def _enterprise(rng: random.Random, place: Place, used: set[str], plants: list[i
         "city": place.city.name,
         "location": None,
         "size": size,
-        "description": _enterprise_description(rng, place, ind, act, size, chinese_abroad),
-        "talent_gaps": [_gap(rng, t, place, size, chinese_abroad) for t in templates],
+        "description": _enterprise_description(rng, place, ind, act, size, abroad),
+        "talent_gaps": gaps(),
         "cooperation_modes": _enterprise_modes(rng, size),
         "preferred_provinces": _preferred(rng, place),
     }
