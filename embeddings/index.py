@@ -49,10 +49,20 @@ class VectorIndex:
         self.nprobe = nprobe
         self.in_use = self.factory  # EXACT when too few vectors came to train an approximate index
         self._index: faiss.Index | None = None
-        self._vectors = np.empty((0, dimension), np.float32)
-        self._slot_unit = np.empty(0, np.int64)  # -1 for a dead slot
+        self._size = 0  # slots in use; the buffers below grow geometrically, so a write copies nothing
+        self._vector_buf = np.empty((0, dimension), np.float32)
+        self._slot_unit_buf = np.empty(0, np.int64)  # -1 for a dead slot
         self._slot_of: dict[int, int] = {}
+        self._slot_by_id = np.empty(0, np.int64)  # unit id → slot, -1: the same map, for NumPy lookups
         self._live_bitmap: np.ndarray | None = None
+
+    @property
+    def _vectors(self) -> np.ndarray:
+        return self._vector_buf[:self._size]
+
+    @property
+    def _slot_unit(self) -> np.ndarray:
+        return self._slot_unit_buf[:self._size]
 
     # --- building and changing -------------------------------------------------------------
 
@@ -68,7 +78,7 @@ class VectorIndex:
 
     @property
     def ntotal(self) -> int:
-        return int(self._slot_unit.shape[0])
+        return self._size
 
     def unit_ids(self) -> np.ndarray:
         return np.array(sorted(self._slot_of), dtype=np.int64)
@@ -78,9 +88,11 @@ class VectorIndex:
         ids = np.asarray(ids, dtype=np.int64)
         vectors = self._check(vectors, len(ids))
         self._index = None
-        self._vectors = np.empty((0, self.dimension), np.float32)
-        self._slot_unit = np.empty(0, np.int64)
+        self._size = 0
+        self._vector_buf = np.empty((0, self.dimension), np.float32)
+        self._slot_unit_buf = np.empty(0, np.int64)
         self._slot_of = {}
+        self._slot_by_id = np.empty(0, np.int64)
         self._append(ids, vectors)
         return self
 
@@ -94,7 +106,8 @@ class VectorIndex:
         for unit_id in ids:
             slot = self._slot_of.pop(int(unit_id), None)
             if slot is not None:
-                self._slot_unit[slot] = -1
+                self._slot_unit_buf[slot] = -1
+                self._slot_by_id[int(unit_id)] = -1
                 self._live_bitmap = None
 
     @property
@@ -106,8 +119,29 @@ class VectorIndex:
         self.build(ids, self.vectors_of(ids))
 
     def vectors_of(self, ids: Iterable[int]) -> np.ndarray:
-        slots = np.fromiter((self._slot_of[int(i)] for i in ids), dtype=np.int64)
-        return self._vectors[slots]
+        out: np.ndarray = self._vectors[self.slots_of(ids)]
+        return out
+
+    def slots_of(self, ids: Iterable[int]) -> np.ndarray:
+        """The slots of live units; KeyError for an id that is not in the index."""
+        wanted = np.asarray(ids if isinstance(ids, np.ndarray) else list(ids), dtype=np.int64)
+        slots = self._lookup(wanted)
+        if (slots < 0).any():
+            raise KeyError(int(wanted[np.flatnonzero(slots < 0)[0]]))
+        return slots
+
+    def live_mask(self, ids: np.ndarray) -> np.ndarray:
+        """Which of `ids` are in the index."""
+        return self._lookup(np.asarray(ids, dtype=np.int64)) >= 0
+
+    def _lookup(self, ids: np.ndarray) -> np.ndarray:
+        inside = (ids >= 0) & (ids < len(self._slot_by_id))
+        if inside.all():
+            found: np.ndarray = self._slot_by_id[ids]
+            return found
+        out = np.full(len(ids), -1, np.int64)
+        out[inside] = self._slot_by_id[ids[inside]]
+        return out
 
     # --- searching ---------------------------------------------------------------------------
 
@@ -122,8 +156,7 @@ class VectorIndex:
             if len(allowed) <= SMALL_SET:
                 return self.search_exact(queries, k, allowed)
             mask = np.zeros(self.ntotal, dtype=bool)
-            slots = [self._slot_of[u] for u in allowed.tolist() if u in self._slot_of]
-            mask[slots] = True
+            mask[self.slots_of(allowed[self.live_mask(allowed)])] = True
             selector_bits = np.packbits(mask, bitorder="little")
         elif len(self._slot_of) < self.ntotal:
             selector_bits = self._live_bits()
@@ -138,8 +171,8 @@ class VectorIndex:
 
     def search_exact(self, queries: np.ndarray, k: int, allowed: np.ndarray | None = None) -> Hits:
         """Brute force over the raw vectors: the reference every fast path is checked against."""
-        ids = self.unit_ids() if allowed is None else np.array(
-            [u for u in np.asarray(allowed).tolist() if u in self._slot_of], dtype=np.int64)
+        ids = self.unit_ids() if allowed is None else np.asarray(allowed, dtype=np.int64)[self.live_mask(
+            np.asarray(allowed, dtype=np.int64))]
         sims = self.similarities(queries, ids)
         k_found = min(k, len(ids))
         out_ids = np.full((len(queries), k), -1, np.int64)
@@ -171,16 +204,18 @@ class VectorIndex:
         slot_unit = np.load(f"{path}.slots.npy")
         if index.d != self.dimension or index.ntotal != len(slot_unit):
             raise ValueError("saved index does not fit its slot map")
-        self._index, self._slot_unit = index, slot_unit
+        self._index, self._slot_unit_buf, self._size = index, slot_unit.astype(np.int64), len(slot_unit)
         self.in_use = self.factory if index.ntotal == 0 or not isinstance(index, faiss.IndexFlat) else EXACT
         self._slot_of = {int(u): s for s, u in enumerate(slot_unit.tolist()) if u >= 0}
-        self._vectors = np.zeros((len(slot_unit), self.dimension), np.float32)
+        self._slot_by_id = np.full(int(slot_unit.max(initial=-1)) + 1, -1, np.int64)
+        live = np.flatnonzero(slot_unit >= 0)
+        self._slot_by_id[slot_unit[live]] = live
+        self._vector_buf = np.zeros((len(slot_unit), self.dimension), np.float32)
         self._live_bitmap = None
 
     def fill_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """After `load`: put back the raw vectors of the live slots."""
-        slots = np.fromiter((self._slot_of[int(i)] for i in ids), dtype=np.int64, count=len(ids))
-        self._vectors[slots] = vectors
+        self._vector_buf[self.slots_of(ids)] = vectors
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -206,9 +241,23 @@ class VectorIndex:
         start = self.ntotal
         if self._index is None:
             self._index = self._new_index(vectors)
+        if (ids < 0).any():
+            raise ValueError("unit ids must not be negative")
         self._index.add(vectors)
-        self._vectors = np.concatenate([self._vectors, vectors])
-        self._slot_unit = np.concatenate([self._slot_unit, ids])
+        end = start + len(ids)
+        if end > len(self._slot_unit_buf):
+            capacity = max(end, 2 * len(self._slot_unit_buf), 64)
+            self._vector_buf = _grown(self._vector_buf, start, capacity)
+            self._slot_unit_buf = _grown(self._slot_unit_buf, start, capacity)
+        self._vector_buf[start:end] = vectors
+        self._slot_unit_buf[start:end] = ids
+        self._size = end
+        top = int(ids.max()) + 1
+        if top > len(self._slot_by_id):
+            grown = np.full(max(top, 2 * len(self._slot_by_id)), -1, np.int64)
+            grown[:len(self._slot_by_id)] = self._slot_by_id
+            self._slot_by_id = grown
+        self._slot_by_id[ids] = np.arange(start, end)
         for offset, unit_id in enumerate(ids.tolist()):
             self._slot_of[unit_id] = start + offset
         self._live_bitmap = None
@@ -241,3 +290,9 @@ class VectorIndex:
         if rows is not None and vectors.shape[0] != rows:
             raise ValueError(f"{rows} ids but {vectors.shape[0]} vectors")
         return vectors
+
+
+def _grown(buffer: np.ndarray, used: int, capacity: int) -> np.ndarray:
+    out = np.empty((capacity, *buffer.shape[1:]), buffer.dtype)
+    out[:used] = buffer[:used]
+    return out

@@ -131,7 +131,7 @@ class LiveIndex:
             self.rebuilt[spec.side] = reason or ""
             pool.index, pool.profiles, pool.units, pool.version = index, profiles, units, version
             pool.stats = KeywordStats()
-            pool.stats.add(u.words for u in units.values())
+            pool.rebuild_columns()
             pool.invalidate()
             if reason is not None:
                 self.save_side(session, spec)

@@ -64,6 +64,11 @@ class Pool:
     # Every indexed unit in profile order, and the cards: what an unfiltered query scans; rebuilt
     # lazily after a change.
     _all: tuple[np.ndarray, list[ProfileCard]] | None = None
+    # The unit cards as columns indexed by unit id (-1 / 0 where no unit), kept in step with
+    # `units`: scoring reads these, so its cost has no Python loop per candidate unit.
+    owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    amount: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
+    word_ids: np.ndarray = field(default_factory=lambda: np.full((0, 8), -1, np.int32))  # -1 padded
 
     def invalidate(self) -> None:
         self._all = None
@@ -92,6 +97,7 @@ class Pool:
             card = unit_card(self.spec, profile.id, unit, keywords(self.text_of(unit)) if self.text_of else frozenset())
             previous = self._forget(unit.id)
             self.units[unit.id] = card
+            self._remember(card)
             self.stats.add([card.words])
             if unit.embedding is None:
                 self.index.remove([unit.id])
@@ -116,7 +122,43 @@ class Pool:
         card = self.units.pop(unit_id, None)
         if card is not None:
             self.stats.remove([card.words])
+            self.owner[unit_id], self.amount[unit_id], self.word_ids[unit_id] = -1, 0.0, -1
         return card
+
+    def _remember(self, card: UnitCard) -> None:
+        ids = self.stats.vocabulary.ids(card.words)
+        self._make_room(card.id + 1, len(ids))
+        self.owner[card.id], self.amount[card.id] = card.profile_id, card.amount
+        self.word_ids[card.id] = -1
+        self.word_ids[card.id, :len(ids)] = ids
+
+    def _make_room(self, rows: int, width: int) -> None:
+        old_rows, old_width = self.word_ids.shape
+        if rows <= old_rows and width <= old_width:
+            return
+        new_rows = max(rows, 2 * old_rows) if rows > old_rows else old_rows
+        new_width = max(width, old_width)
+        words = np.full((new_rows, new_width), -1, np.int32)
+        words[:old_rows, :old_width] = self.word_ids
+        owner = np.full(new_rows, -1, np.int64)
+        owner[:old_rows] = self.owner
+        amount = np.zeros(new_rows, np.float64)
+        amount[:old_rows] = self.amount
+        self.word_ids, self.owner, self.amount = words, owner, amount
+
+    def rebuild_columns(self) -> None:
+        """Columns and keyword counts from `units` as a whole (after loading a side)."""
+        self.stats.add(u.words for u in self.units.values())
+        size = max(self.units, default=-1) + 1
+        vocabulary = self.stats.vocabulary
+        word_lists = {unit_id: vocabulary.ids(card.words) for unit_id, card in self.units.items()}
+        width = max((len(w) for w in word_lists.values()), default=0)
+        self.owner, self.amount = np.full(size, -1, np.int64), np.zeros(size, np.float64)
+        self.word_ids = np.full((size, max(width, 8)), -1, np.int32)
+        for unit_id, card in self.units.items():
+            self.owner[unit_id], self.amount[unit_id] = card.profile_id, card.amount
+            ids = word_lists[unit_id]
+            self.word_ids[unit_id, :len(ids)] = ids
 
     def profile_units(self, profile_ids: Iterable[int]) -> list[int]:
         return [u for p in profile_ids for u in self.profiles[p].units if u in self.index]

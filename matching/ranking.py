@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from matching.keywords import KeywordStats
-from matching.pool import ProfileCard, UnitCard
+from matching.pool import Pool, ProfileCard, UnitCard
 
 # Names the scoring formula; a trained ranker would carry its own version.
 RANKER_VERSION = "features-1"
@@ -106,27 +106,43 @@ def agreement_value(a: Sequence[str], b: Sequence[str]) -> float:
     return max((AGREEMENT[code_agreement(x, y)] for x in a for y in b), default=0.0)
 
 
-def keyword_overlaps(query: Query, units: dict[int, UnitCard], unit_ids: np.ndarray,
-                     stats: KeywordStats) -> np.ndarray:
-    """Query units × unit_ids: keyword overlap, always measured over the gap's keywords."""
+def keyword_overlaps(query: Query, pool: Pool, unit_ids: np.ndarray, stats: KeywordStats) -> np.ndarray:
+    """Query units × unit_ids: keyword overlap, always measured over the gap's keywords.
+
+    The IDF-weighted share of the gap's keywords in the specialty's: gathered from the pool's
+    word-id columns, so the cost is a few array operations whatever the number of units.
+    """
     out = np.zeros((len(query.units), len(unit_ids)))
-    cards = [units[int(u)] for u in unit_ids]
+    if not len(unit_ids):
+        return out
+    idf = stats.idf_vector()
+    pad = len(idf) - 1  # ids -1 (padding) and words newer than this vector weigh 0
+    words = pool.word_ids[unit_ids]
+    words = np.where((words < 0) | (words >= pad), pad, words)
+    vocabulary = stats.vocabulary
     if query.is_enterprise:
         for q, gap in enumerate(query.units):
-            if gap.words:
-                for j, card in enumerate(cards):
-                    if not gap.words.isdisjoint(card.words):
-                        out[q, j] = stats.overlap(gap.words, card.words)
+            total = sum(stats.idf(w) for w in gap.words)
+            if total:
+                weight = np.zeros(len(idf))
+                ids = vocabulary.known(gap.words)
+                ids = ids[ids < pad]
+                weight[ids] = idf[ids] / total
+                out[q] = weight[words].sum(axis=1)
     else:
-        for j, gap in enumerate(cards):
-            if gap.words:
-                for q, specialty in enumerate(query.units):
-                    if not gap.words.isdisjoint(specialty.words):
-                        out[q, j] = stats.overlap(gap.words, specialty.words)
+        totals = idf[words].sum(axis=1)
+        for q, specialty in enumerate(query.units):
+            ids = vocabulary.known(specialty.words)
+            ids = ids[ids < pad]
+            if len(ids):
+                weight = np.zeros(len(idf))
+                weight[ids] = idf[ids]
+                out[q] = np.divide(weight[words].sum(axis=1), totals, out=np.zeros(len(unit_ids)),
+                                   where=totals > 0)
     return out
 
 
-def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, UnitCard],
+def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
           sims: np.ndarray, unit_ids: np.ndarray, config: RankingSettings,
           stats: KeywordStats | None = None) -> Scored:
     """Score candidates whose units are `unit_ids` (grouped by profile, in candidate order).
@@ -138,18 +154,18 @@ def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, Unit
     weights = config.weights.normalised()
     m, n_profiles, n = len(query.units), len(candidates), len(unit_ids)
     sims = np.clip(sims, 0.0, 1.0)
-    overlaps = keyword_overlaps(query, units, unit_ids, stats) if stats is not None and weights["keywords"] else \
+    overlaps = keyword_overlaps(query, pool, unit_ids, stats) if stats is not None and weights["keywords"] else \
         np.zeros_like(sims, dtype=np.float64)
     choose = weights["semantic"] * sims + weights["keywords"] * overlaps if weights["semantic"] + weights[
         "keywords"] else sims.astype(np.float64)
     # A relevant pair (similarity >= min_similarity) is always preferred, so a listed candidate's
     # explanation shows the pair that makes it relevant.
     choose = choose + 10.0 * (sims >= config.min_similarity)
-    counts = _counts(candidates, unit_ids)
+    counts = _counts(candidates, pool, unit_ids)
     group = np.repeat(np.arange(n_profiles), counts)
     has_units = counts > 0
     amount_q = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
-    amount_u = np.array([max(units[int(u)].amount, 1) for u in unit_ids], dtype=np.float64)
+    amount_u = np.maximum(pool.amount[unit_ids], 1.0)
 
     # For each query unit and candidate: the candidate's most similar unit (first of equals).
     width = max(1, int(counts.max()) if n_profiles else 1)
@@ -198,7 +214,7 @@ def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, Unit
     for k in np.flatnonzero(relevant):
         codes_q = query.units[int(pair_query[k])].codes
         if codes_q:
-            agree[k] = agreement_value(codes_q, units[int(pair_unit[k])].codes)
+            agree[k] = agreement_value(codes_q, pool.units[int(pair_unit[k])].codes)
     # A weak match covers weakly: otherwise a college with a so-so specialty for every gap would
     # out-cover the one that trains exactly what one gap asks.
     coverage = np.where(relevant, np.minimum(1.0, spec_amount / gap_amount) * pair_sim, 0.0)
@@ -242,16 +258,14 @@ def score(query: Query, candidates: Sequence[ProfileCard], units: dict[int, Unit
     )
 
 
-def _counts(candidates: Sequence[ProfileCard], unit_ids: np.ndarray) -> np.ndarray:
-    """How many of `unit_ids` each candidate has; `unit_ids` lists them candidate by candidate."""
-    owner_of = {}
-    for p, card in enumerate(candidates):
-        for unit_id in card.units:
-            owner_of[unit_id] = p
-    counts = np.zeros(len(candidates), dtype=np.int64)
-    if len(unit_ids):
-        np.add.at(counts, np.array([owner_of[int(u)] for u in unit_ids], dtype=np.int64), 1)
-    return counts
+def _counts(candidates: Sequence[ProfileCard], pool: Pool, unit_ids: np.ndarray) -> np.ndarray:
+    """How many of `unit_ids` each candidate has; `unit_ids` lists them candidate by candidate,
+    and candidates come in id order."""
+    if not len(unit_ids):
+        return np.zeros(len(candidates), dtype=np.int64)
+    ids = np.fromiter((c.id for c in candidates), dtype=np.int64, count=len(candidates))
+    position = np.searchsorted(ids, pool.owner[unit_ids])
+    return np.bincount(position, minlength=len(candidates)).astype(np.int64)
 
 
 def harmonic(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -97,7 +97,7 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
         hits = index.search(query.vectors, k, restrict)
         found = np.unique(hits.ids[hits.ids >= 0])
         candidates = profiles_of(pool, found)
-        units = allowed_unit_subset(candidates, allowed_units)
+        units = allowed_unit_subset(pool, candidates, allowed_units)
         scored = score_profiles(pool, query, candidates, units, config, stats)
         if (hits.ids < 0).any():
             return scored  # every allowed unit was seen
@@ -137,7 +137,7 @@ def score_profiles(pool: Pool, query: Query, candidates: list[ProfileCard], unit
                    config: RankingSettings, stats: KeywordStats) -> Scored:
     sims = pool.index.similarities(query.vectors, unit_ids.tolist()) if len(unit_ids) else np.zeros(
         (len(query.units), 0), np.float32)
-    return score(query, candidates, pool.units, sims, unit_ids, config, stats)
+    return score(query, candidates, pool, sims, unit_ids, config, stats)
 
 
 def candidates_of(pool: Pool, allowed: list[ProfileCard] | None, unit_ids: np.ndarray) -> list[ProfileCard]:
@@ -147,23 +147,26 @@ def candidates_of(pool: Pool, allowed: list[ProfileCard] | None, unit_ids: np.nd
 
 
 def profiles_of(pool: Pool, unit_ids: np.ndarray) -> list[ProfileCard]:
-    owners = sorted({pool.units[int(u)].profile_id for u in unit_ids})
-    return [pool.profiles[p] for p in owners]
+    return [pool.profiles[int(p)] for p in np.unique(pool.owner[unit_ids])]
 
 
-def allowed_unit_subset(candidates: Sequence[ProfileCard], allowed_units: np.ndarray) -> np.ndarray:
-    allowed = set(allowed_units.tolist())
-    return np.array([u for c in candidates for u in c.units if u in allowed], dtype=np.int64)
+def allowed_unit_subset(pool: Pool, candidates: Sequence[ProfileCard], allowed_units: np.ndarray) -> np.ndarray:
+    units = np.fromiter((u for c in candidates for u in c.units), dtype=np.int64)
+    keep = pool.index.live_mask(units) if allowed_units is pool.everything()[0] else np.isin(units, allowed_units)
+    out: np.ndarray = units[keep]
+    return out
 
 
 def allowed_unit_ids(pool: Pool, allowed: list[ProfileCard] | None, min_capacity: int | None) -> np.ndarray:
     """Indexed units of the allowed profiles, in profile order (as scoring groups them)."""
     if allowed is None and not min_capacity:
         return pool.everything()[0]
-    cards = allowed if allowed is not None else [pool.profiles[p] for p in sorted(pool.profiles)]
-    index, units = pool.index, pool.units
-    floor = min_capacity or 0
-    return np.array([u for c in cards for u in c.units if u in index and units[u].amount >= floor], dtype=np.int64)
+    if allowed is None:
+        units = pool.everything()[0]
+    else:
+        units = np.fromiter((u for c in allowed for u in c.units), dtype=np.int64)
+        units = units[pool.index.live_mask(units)]
+    return units[pool.amount[units] >= (min_capacity or 0)] if min_capacity else units
 
 
 def allowed_profiles(pool: Pool, query: Query, where: MatchFilter) -> list[ProfileCard] | None:
