@@ -186,8 +186,13 @@ class VectorIndex:
 
     def similarities(self, queries: np.ndarray, ids: Iterable[int]) -> np.ndarray:
         """Cosine similarity of each query with each of the given units (queries × ids)."""
-        vectors = self.vectors_of(ids)
-        return np.asarray(self._check(queries, None) @ vectors.T, dtype=np.float32)
+        queries = self._check(queries, None)
+        slots = self.slots_of(ids)
+        if len(slots) * 4 > self._size:
+            # Copying most of the vectors out costs more than multiplying them all where they lie.
+            everything: np.ndarray = queries @ self._vectors.T
+            return np.ascontiguousarray(everything[:, slots])
+        return np.asarray(queries @ self._vectors[slots].T, dtype=np.float32)
 
     # --- persistence ---------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from embeddings.index import VectorIndex
 from matching.keywords import KeywordStats, keywords
 from matching.models import College, Enterprise, IndexVersion
+from matching.postings import Postings
 from matching.sides import Profile, SideSpec
 
 
@@ -69,6 +70,8 @@ class Pool:
     owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     amount: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
     word_ids: np.ndarray = field(default_factory=lambda: np.full((0, 8), -1, np.int32))  # -1 padded
+    codes: np.ndarray = field(default_factory=lambda: np.full((0, 1), -1, np.int64))  # as numbers, -1 padded
+    postings: Postings = field(default_factory=Postings)  # word id → units, from `word_ids`
 
     def invalidate(self) -> None:
         self._all = None
@@ -122,29 +125,35 @@ class Pool:
         card = self.units.pop(unit_id, None)
         if card is not None:
             self.stats.remove([card.words])
-            self.owner[unit_id], self.amount[unit_id], self.word_ids[unit_id] = -1, 0.0, -1
+            self.owner[unit_id], self.amount[unit_id], self.word_ids[unit_id], self.codes[unit_id] = -1, 0.0, -1, -1
+            self.postings.touch(unit_id)
         return card
 
     def _remember(self, card: UnitCard) -> None:
         ids = self.stats.vocabulary.ids(card.words)
-        self._make_room(card.id + 1, len(ids))
+        codes = code_numbers(card.codes)
+        self._make_room(card.id + 1, len(ids), len(codes))
         self.owner[card.id], self.amount[card.id] = card.profile_id, card.amount
-        self.word_ids[card.id] = -1
+        self.word_ids[card.id], self.codes[card.id] = -1, -1
         self.word_ids[card.id, :len(ids)] = ids
+        self.codes[card.id, :len(codes)] = codes
+        self.postings.touch(card.id)
 
-    def _make_room(self, rows: int, width: int) -> None:
+    def _make_room(self, rows: int, width: int, code_width: int) -> None:
         old_rows, old_width = self.word_ids.shape
-        if rows <= old_rows and width <= old_width:
+        old_code_width = self.codes.shape[1]
+        if rows <= old_rows and width <= old_width and code_width <= old_code_width:
             return
         new_rows = max(rows, 2 * old_rows) if rows > old_rows else old_rows
-        new_width = max(width, old_width)
-        words = np.full((new_rows, new_width), -1, np.int32)
+        words = np.full((new_rows, max(width, old_width)), -1, np.int32)
         words[:old_rows, :old_width] = self.word_ids
+        codes = np.full((new_rows, max(code_width, old_code_width)), -1, np.int64)
+        codes[:old_rows, :old_code_width] = self.codes
         owner = np.full(new_rows, -1, np.int64)
         owner[:old_rows] = self.owner
         amount = np.zeros(new_rows, np.float64)
         amount[:old_rows] = self.amount
-        self.word_ids, self.owner, self.amount = words, owner, amount
+        self.word_ids, self.codes, self.owner, self.amount = words, codes, owner, amount
 
     def rebuild_columns(self) -> None:
         """Columns and keyword counts from `units` as a whole (after loading a side)."""
@@ -153,15 +162,25 @@ class Pool:
         vocabulary = self.stats.vocabulary
         word_lists = {unit_id: vocabulary.ids(card.words) for unit_id, card in self.units.items()}
         width = max((len(w) for w in word_lists.values()), default=0)
+        code_width = max((len(card.codes) for card in self.units.values()), default=0)
         self.owner, self.amount = np.full(size, -1, np.int64), np.zeros(size, np.float64)
         self.word_ids = np.full((size, max(width, 8)), -1, np.int32)
+        self.codes = np.full((size, max(code_width, 1)), -1, np.int64)
         for unit_id, card in self.units.items():
             self.owner[unit_id], self.amount[unit_id] = card.profile_id, card.amount
             ids = word_lists[unit_id]
             self.word_ids[unit_id, :len(ids)] = ids
+            codes = code_numbers(card.codes)
+            self.codes[unit_id, :len(codes)] = codes
+        self.postings.reset()
 
     def profile_units(self, profile_ids: Iterable[int]) -> list[int]:
         return [u for p in profile_ids for u in self.profiles[p].units if u in self.index]
+
+
+def code_numbers(codes: Iterable[str]) -> np.ndarray:
+    """Catalogue codes (six digits) as numbers: the class is n // 100, the category n // 10000."""
+    return np.array([int(c) for c in codes if len(c) == 6 and c.isdigit()], dtype=np.int64)
 
 
 def unit_card(spec: SideSpec, profile_id: int, unit: Any, words: frozenset[str] = frozenset()) -> UnitCard:

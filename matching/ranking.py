@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from matching.keywords import KeywordStats
-from matching.pool import Pool, ProfileCard, UnitCard
+from matching.pool import Pool, ProfileCard, UnitCard, code_numbers
 
 # Names the scoring formula; a trained ranker would carry its own version.
 RANKER_VERSION = "features-1"
@@ -104,6 +104,26 @@ def code_agreement(a: str, b: str) -> str:
 
 def agreement_value(a: Sequence[str], b: Sequence[str]) -> float:
     return max((AGREEMENT[code_agreement(x, y)] for x in a for y in b), default=0.0)
+
+
+def catalogue_agreement(query: Query, pool: Pool, pair_query: np.ndarray, pair_unit: np.ndarray,
+                        relevant: np.ndarray) -> np.ndarray:
+    """Per relevant pair: the best agreement of the query unit's codes with the candidate unit's."""
+    agree = np.zeros(len(pair_query))
+    for q, unit in enumerate(query.units):
+        mine = code_numbers(unit.codes)
+        chosen = np.flatnonzero(relevant & (pair_query == q)) if len(mine) else ()
+        if not len(chosen):
+            continue
+        theirs = pool.codes[pair_unit[chosen]]
+        best = np.zeros(len(chosen))
+        for code in mine.tolist():
+            value = np.where(theirs == code, AGREEMENT["code"], np.where(
+                theirs // 100 == code // 100, AGREEMENT["class"], np.where(
+                    theirs // 10_000 == code // 10_000, AGREEMENT["category"], AGREEMENT["none"])))
+            best = np.maximum(best, np.where(theirs >= 0, value, 0.0).max(axis=1))
+        agree[chosen] = best
+    return agree
 
 
 def keyword_overlaps(query: Query, pool: Pool, unit_ids: np.ndarray, stats: KeywordStats) -> np.ndarray:
@@ -210,11 +230,7 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
         gap_amount, spec_amount = amount_u, amount_q[q_best] if n else np.zeros(0)
     pair_unit = unit_ids[pair_idx] if n else np.zeros(0, np.int64)
     relevant = pair_sim >= tau
-    agree = np.zeros(len(pair_sim))
-    for k in np.flatnonzero(relevant):
-        codes_q = query.units[int(pair_query[k])].codes
-        if codes_q:
-            agree[k] = agreement_value(codes_q, pool.units[int(pair_unit[k])].codes)
+    agree = catalogue_agreement(query, pool, pair_query, pair_unit, relevant)
     # A weak match covers weakly: otherwise a college with a so-so specialty for every gap would
     # out-cover the one that trains exactly what one gap asks.
     coverage = np.where(relevant, np.minimum(1.0, spec_amount / gap_amount) * pair_sim, 0.0)

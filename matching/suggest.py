@@ -7,7 +7,7 @@ or an upper bound on its score is below the page's last score. Small sets are sc
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,6 +20,7 @@ from matching.ranking import FEATURES, Query, RankingSettings, Scored, harmonic,
 from matching.results import SuggestionsPublic
 
 FIRST_K = 64
+KEYWORD_BUDGET = 2_000  # units fetched by keyword per query unit in the first round
 EXACT_SCAN_MAX = 20_000  # allowed units up to which every candidate is scored
 
 
@@ -91,11 +92,16 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
     index = pool.index
     if len(allowed_units) <= exact_scan_max:
         return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config, stats)
-    restrict = allowed_units if allowed is not None or len(allowed_units) < len(index) else None
-    k = max(FIRST_K, 4 * need)
+    everything = allowed_units is pool.everything()[0]
+    restrict = None if everything else allowed_units
+    k, budget = max(FIRST_K, 4 * need), KEYWORD_BUDGET
+    lexical_weight = config.weights.normalised()["keywords"] > 0
     while True:
         hits = index.search(query.vectors, k, restrict)
-        found = np.unique(hits.ids[hits.ids >= 0])
+        lexical = keyword_candidates(pool, query, stats, budget) if lexical_weight else KeywordHits()
+        extra = lexical.units[pool.index.live_mask(lexical.units) if everything else np.isin(lexical.units,
+                                                                                               allowed_units)]
+        found = np.union1d(hits.ids[hits.ids >= 0], extra)
         candidates = profiles_of(pool, found)
         units = allowed_unit_subset(pool, candidates, allowed_units)
         scored = score_profiles(pool, query, candidates, units, config, stats)
@@ -105,16 +111,50 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
         if (kth_sim < config.min_similarity).all():
             return scored  # an unseen candidate has no pair good enough to be listed
         order = ranked(scored)
-        if len(order) >= need and (not index.exact or scored.score[order[need - 1]] > unseen_bound(query, kth_sim,
-                                                                                                     config)):
+        if len(order) >= need and (not index.exact or scored.score[order[need - 1]] > unseen_bound(
+                query, kth_sim, config, lexical.bound)):
             return scored
-        k *= 4
+        k, budget = 4 * k, 4 * budget
         if k >= len(allowed_units) // 2:
             everyone = candidates_of(pool, allowed, allowed_units)
             return score_profiles(pool, query, everyone, allowed_units, config, stats)
 
 
-def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings) -> float:
+@dataclass(frozen=True)
+class KeywordHits:
+    units: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    bound: float = 1.0  # the highest keyword overlap a unit not in `units` may have
+
+
+def keyword_candidates(pool: Pool, query: Query, stats: KeywordStats, budget: int) -> KeywordHits:
+    """Units sharing the query's cheapest words (fewest units hold them), up to `budget` per query
+    unit, and a bound on the keyword overlap of every unit not fetched."""
+    idf = stats.idf_vector()
+    pad = len(idf) - 1
+    found: list[np.ndarray] = []
+    bound = 0.0
+    for unit in query.units:
+        ids = stats.vocabulary.known(unit.words)
+        ids = ids[ids < pad]  # newer words weigh nothing yet (see ranking.keyword_overlaps)
+        if not len(ids):
+            continue
+        sizes = pool.postings.sizes(ids, pool.owner, pool.word_ids)
+        order = np.argsort(sizes, kind="stable")
+        within = np.cumsum(sizes[order]) <= budget
+        taken, missed = ids[order[within]], ids[order[~within]]
+        found.extend(pool.postings.lookup(taken, pool.owner, pool.word_ids))
+        if not len(missed):
+            continue
+        if query.is_enterprise:  # overlap is over the gap's words: the weight of those not fetched
+            total = sum(stats.idf(w) for w in unit.words)
+            bound = max(bound, float(idf[missed].sum()) / total if total else 0.0)
+        else:  # over the candidate gap's words, which an unfetched gap may share with these
+            bound = 1.0
+    units = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    return KeywordHits(units=units, bound=min(1.0, bound))
+
+
+def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, keyword_bound: float = 1.0) -> float:
     """The highest score a candidate none of whose units was retrieved could have."""
     w = config.weights.normalised()
     amounts = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
@@ -128,9 +168,9 @@ def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings) -> 
     mean = asker_side if query.is_enterprise else highest  # pairs are oriented from the gaps
     semantic = (1 - config.best_pair_share) * mean + config.best_pair_share * highest
     reciprocity = float(harmonic(np.array([asker_side]), np.array([highest]))[0])
-    # Keywords need no dense similarity, so an unseen candidate may match every one of them.
+    # Keywords: at most the weight of the words keyword retrieval did not fetch.
     return (w["semantic"] * semantic + (w["catalogue"] + w["capacity"]) * gated + w["reciprocity"] * reciprocity
-            + w["keywords"] + w["distance"] + w["modes"] + w["provinces"])
+            + w["keywords"] * keyword_bound + w["distance"] + w["modes"] + w["provinces"])
 
 
 def score_profiles(pool: Pool, query: Query, candidates: list[ProfileCard], unit_ids: np.ndarray,

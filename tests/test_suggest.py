@@ -4,12 +4,9 @@ The sample is imported (and embedded) once per test run: the first xdist worker 
 the database, the others copy it.
 """
 
-import fcntl
 import math
-import os
 import pickle
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,15 +27,14 @@ from matching.models import College, Enterprise
 from matching.pool import Pool
 from matching.prepare import prepare
 from matching.profiles import create
-from matching.ranking import FEATURES, RankingSettings, Weights
+from matching.ranking import AGREEMENT, FEATURES, RankingSettings, Weights
 from matching.reference import Reference
 from matching.results import SuggestionPublic, SuggestionsPublic
-from matching.schemas import EnterpriseCreate
+from matching.schemas import CollegeCreate, EnterpriseCreate
 from matching.sides import COLLEGES, ENTERPRISES, SIDES, SideSpec
 from matching.suggest import MatchFilter, profile_query, suggest, text_query
-from matching.transfer import import_text
 from matching.vocab import Side
-from service.settings import REPO_DATA
+from tests.sampledb import sample_copy, shared_file
 
 CONFIG = RankingSettings()
 BRUTE = 10**9  # exact_scan_max: score every candidate
@@ -58,57 +54,13 @@ FILTERS = [
 ]
 
 
-# --- the sample, imported once -------------------------------------------------------------------------
-
-
-def shared_file(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
-    """A file built once per test run: the first xdist worker to ask builds it, the others wait for it."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # one run's workers share it
-    target = shared / name
-    with (shared / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not target.exists():
-            partial = shared / f"{name}.partial"
-            partial.unlink(missing_ok=True)
-            build(partial)
-            os.replace(partial, target)
-    return target
+# --- the sample, imported once (tests/sampledb.py) ----------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory: pytest.TempPathFactory, reference: Reference, encoder: Encoder) -> Path:
     """A private copy of a SQLite database holding the whole sample, embedded."""
-
-    def build(path: Path) -> None:
-        scratch = path.with_name(f"{path.name}.db")
-        scratch.unlink(missing_ok=True)
-        engine = make_engine(f"sqlite:///{scratch}")
-        upgrade(engine)
-        live = LiveIndex(Embedder(encoder, reference.catalogue), None)
-        with make_sessionmaker(engine)() as session:
-            live.load(session)
-            for spec in (COLLEGES, ENTERPRISES):
-                text = (REPO_DATA / "sample" / f"{spec.side}.jsonl").read_text()
-                report = import_text(session, spec, text, "jsonl", reference, live=live)
-                assert report.created == report.rows and not report.errors
-        engine.dispose()
-        _copy_sqlite(scratch, path)
-
-    built = shared_file(tmp_path_factory, "suggest-sample.db", build)
-    own = tmp_path_factory.mktemp("suggest") / "sample.db"
-    _copy_sqlite(built, own)
-    return own
-
-
-def _copy_sqlite(source: Path, target: Path) -> None:
-    """SQLite's backup API: a consistent copy whatever the journal mode."""
-    src, dst = sqlite3.connect(source), sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+    return sample_copy(tmp_path_factory, reference, encoder, "suggest")
 
 
 @dataclass
@@ -150,7 +102,8 @@ class World:
             offset: int = 0, exact_scan_max: int = FAST, config: RankingSettings = CONFIG) -> SuggestionsPublic:
         other = COLLEGES if asker is ENTERPRISES else ENTERPRISES
         query = profile_query(self.pool(asker), profile_id, is_enterprise=asker is ENTERPRISES)
-        return suggest(self.pool(other), query, where, limit, offset, config, exact_scan_max, asker_label=asker.label)
+        return suggest(self.pool(other), query, where, limit, offset, config, exact_scan_max, asker_label=asker.label,
+                       gap_stats=self.pool(ENTERPRISES).stats)  # as the service asks
 
 
 def _read_rows(session: Session) -> tuple[dict[int, ProfileRow], dict[int, ProfileRow]]:
@@ -361,7 +314,8 @@ def test_text_search_fast_path_equals_brute_force(world: World) -> None:
         for spec, is_enterprise in ((COLLEGES, True), (ENTERPRISES, False)):
             for where in (MatchFilter(), MatchFilter(province="Xinjiang"), MatchFilter(min_capacity=30)):
                 query = text_query(vector, text, 20, is_enterprise, (43.8, 87.6), frozenset({"internship"}))
-                fast, exact = (suggest(world.pool(spec), query, where, 10, 5, CONFIG, scan) for scan in (FAST, BRUTE))
+                fast, exact = (suggest(world.pool(spec), query, where, 10, 5, CONFIG, scan,
+                                                gap_stats=world.pool(ENTERPRISES).stats) for scan in (FAST, BRUTE))
                 assert_same_pages(fast, exact.data, (text, spec.side, where))
                 assert fast.data or fast.reason
 
@@ -447,6 +401,18 @@ def check_suggestion(world: World, asker: SideSpec, asker_id: int, s: Suggestion
         assert pair.relevant == (cosine >= CONFIG.min_similarity) or abs(cosine - CONFIG.min_similarity) < BORDER
     paired_gaps = sorted(p.query_unit.id if asker is ENTERPRISES else p.candidate_unit.id for p in s.matched)
     assert paired_gaps == sorted(gaps)  # every gap once
+    # Catalogue and keywords recomputed the slow way (code strings, keyword sets) against the
+    # vectorised scoring: headcount-weighted agreement of the relevant pairs, IDF overlap per pair.
+    gap_pool, specialty_pool = world.live.pool(ENTERPRISES), world.live.pool(COLLEGES)
+    by_gap = [(p.query_unit, p.candidate_unit) if asker is ENTERPRISES else (p.candidate_unit, p.query_unit)
+              for p in s.matched]
+    heads = [max(gap.amount, 1) for gap, _ in by_gap]
+    agreement = [AGREEMENT[p.code_agreement] if p.relevant else 0.0 for p in s.matched]
+    want = math.fsum(h * a for h, a in zip(heads, agreement, strict=True)) / math.fsum(heads)
+    assert math.isclose(s.components["catalogue"].value, want, abs_tol=1e-9)
+    for pair, (gap, specialty) in zip(s.matched, by_gap, strict=True):
+        words = gap_pool.units[gap.id].words, specialty_pool.units[specialty.id].words
+        assert abs(pair.keyword_overlap - gap_pool.stats.overlap(*words)) <= 5e-5 + 1e-9
     assert any(p.relevant for p in s.matched)
 
     weights = [c.weight for c in s.components.values()]
@@ -484,6 +450,35 @@ def test_explanations_check_out(world: World, runs: list[Run]) -> None:
                 check_suggestion(world, run.asker, run.asker_id, s, run.where)
                 checked += 1
     assert checked >= 300
+
+
+def test_keyword_retrieval_sees_units_written_after_its_postings_were_built(
+        tmp_path_factory: pytest.TempPathFactory, reference: Reference, encoder: Encoder) -> None:
+    """A unit written after keyword postings were built is still fetched by its words (the fast
+    path must not miss it), and the fast path still equals scoring everyone. On a private copy:
+    the shared world stays as the database rows read for it."""
+    engine = make_engine(f"sqlite:///{sample_copy(tmp_path_factory, reference, encoder, 'postings')}")
+    with make_sessionmaker(engine)() as session:
+        live = LiveIndex(Embedder(encoder, reference.catalogue), None)
+        live.load(session)
+        mine = World(session, live, reference, {}, {})
+        mine.ask(ENTERPRISES, 1, exact_scan_max=FAST)  # builds the postings
+        college = CollegeCreate.model_validate({
+            "name": "Quillwort Carding Institute", "country": "CN", "province": "Xinjiang", "city": "Korla",
+            "specialties": [{"name": "Quillwort carding and worsted spinning", "annual_graduates": 60,
+                             "description": "Quillwort carding frames, worsted spinning, textile fibre testing"}]})
+        made = create(session, COLLEGES, prepare(COLLEGES, college, reference), live)
+        gap = EnterpriseCreate.model_validate({
+            "name": "Quillwort Worsted Mill", "country": "CN", "province": "Xinjiang", "city": "Korla",
+            "talent_gaps": [{"field": "Quillwort carding operators", "headcount": 12,
+                             "description": "Run quillwort carding frames in our worsted spinning line"}]})
+        mill = create(session, ENTERPRISES, prepare(ENTERPRISES, gap, reference), live)
+        fast = mine.ask(ENTERPRISES, mill.id, limit=10, exact_scan_max=FAST)
+        brute = mine.ask(ENTERPRISES, mill.id, limit=10, exact_scan_max=BRUTE)
+        assert_same_pages(fast, brute.data, mill.id)
+        ours = [s for s in fast.data if s.id == made.id]
+        assert ours and "quillwort" in ours[0].matched[0].shared_keywords
+    engine.dispose()
 
 
 # --- (d) empty cases -----------------------------------------------------------------------------------------------

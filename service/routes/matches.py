@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from matching.errors import NotFound
@@ -45,22 +45,27 @@ class SearchRequest(MatchParams):
     modes: list[CooperationMode] = Field(default_factory=list, max_length=8, description="Modes you want")
 
 
+def _json(result: SuggestionsPublic) -> Response:
+    # Already a validated model: serialising it directly spares FastAPI validating it once more.
+    return Response(result.model_dump_json(), media_type="application/json")
+
+
 def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchParams, session: SessionDep,
-             live: LiveDep, ranking: RankingDep, settings: SettingsDep) -> SuggestionsPublic:
+             live: LiveDep, ranking: RankingDep, settings: SettingsDep) -> Response:
     asker_pool = live.fresh_pool(session, asker)
     pool = live.fresh_pool(session, other)
     if profile_id not in asker_pool.profiles:
         raise NotFound(f"{asker.label} {profile_id} does not exist")
     query = profile_query(asker_pool, profile_id, is_enterprise=asker is ENTERPRISES)
-    return suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
-                   asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats)
+    return _json(suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
+                         asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats))
 
 
 @router.get("/enterprises/{profile_id}/matches", response_model=SuggestionsPublic,
             summary="Colleges for an enterprise, ranked and explained")
 def enterprise_matches(profile_id: ProfileId, params: Annotated[MatchParams, Query()], session: SessionDep,
                        live: LiveDep, ranking: RankingDep, settings: SettingsDep,
-                       who: PrincipalDep) -> SuggestionsPublic:
+                       who: PrincipalDep) -> Response:
     require_read(who, Side.ENTERPRISES, profile_id)
     return _matches(ENTERPRISES, COLLEGES, profile_id, params, session, live, ranking, settings)
 
@@ -68,19 +73,19 @@ def enterprise_matches(profile_id: ProfileId, params: Annotated[MatchParams, Que
 @router.get("/colleges/{profile_id}/matches", response_model=SuggestionsPublic,
             summary="Enterprises for a college, ranked and explained")
 def college_matches(profile_id: ProfileId, params: Annotated[MatchParams, Query()], session: SessionDep,
-                    live: LiveDep, ranking: RankingDep, settings: SettingsDep, who: PrincipalDep) -> SuggestionsPublic:
+                    live: LiveDep, ranking: RankingDep, settings: SettingsDep, who: PrincipalDep) -> Response:
     require_read(who, Side.COLLEGES, profile_id)
     return _matches(COLLEGES, ENTERPRISES, profile_id, params, session, live, ranking, settings)
 
 
 @router.post("/search", response_model=SuggestionsPublic, summary="Free text against either side")
 def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep,
-           _: PrincipalDep) -> SuggestionsPublic:
+           _: PrincipalDep) -> Response:
     other = COLLEGES if body.side == Side.COLLEGES else ENTERPRISES
     pool = live.fresh_pool(session, other)
     vector = live.embedder.encode_texts([body.text])[0]
     query = text_query(vector, body.text, body.amount or 1, is_enterprise=other is COLLEGES,
                        location=(body.near.lat, body.near.lon) if body.near else None,
                        modes=frozenset(str(m) for m in body.modes))
-    return suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
-                   asker_label="search", gap_stats=live.pool(ENTERPRISES).stats)
+    return _json(suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
+                         asker_label="search", gap_stats=live.pool(ENTERPRISES).stats))
