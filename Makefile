@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest sample clean
+.PHONY: run test lint typecheck pytest sample clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ $(DEV_INSTALLED): pyproject.toml $(INSTALLED)
 run: $(INSTALLED)
 	$(BIN)/matchmaker serve
 
-test: $(DEV_INSTALLED)
+test: $(DEV_INSTALLED) browser
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2
@@ -37,8 +37,22 @@ lint: $(DEV_INSTALLED)
 typecheck: $(DEV_INSTALLED)
 	$(BIN)/mypy
 
-pytest: $(DEV_INSTALLED)
+pytest: $(DEV_INSTALLED) browser
 	$(BIN)/python -m pytest -n 2
+
+# tests/test_ui_browser.py drives Debian's chromium; install it where it is missing and apt-get can
+# (as root). Otherwise say so: that test then skips with the reason.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium for the browser test (apt-get install chromium)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+	  || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; } \
+	  || echo "note: could not install chromium with apt-get; the browser test will be skipped"; \
+	else \
+	  echo "note: /usr/bin/chromium is missing and apt-get is not usable here (needs root); the browser test will be skipped"; \
+	fi
 
 # Regenerate the committed synthetic sample from its seeded generator.
 sample: $(INSTALLED)

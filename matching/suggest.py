@@ -16,7 +16,7 @@ from matching.explain import suggestion
 from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
 from matching.keywords import KeywordStats, keywords
 from matching.pool import Pool, ProfileCard, UnitCard
-from matching.ranking import FEATURES, Query, RankingSettings, Scored, harmonic, score
+from matching.ranking import FEATURES, Query, RankingSettings, Scored, harmonic, keyword_overlaps, score
 from matching.results import SuggestionsPublic
 
 FIRST_K = 64
@@ -92,13 +92,15 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
     index = pool.index
     if len(allowed_units) <= exact_scan_max:
         return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config, stats)
-    everything = allowed_units is pool.everything()[0]
+    # Every indexed unit is allowed: search unrestricted. (A pool may also be a view of fewer
+    # profiles than its index holds; then the search is restricted like any filter.)
+    everything = allowed_units is pool.everything()[0] and len(allowed_units) == len(index)
     restrict = None if everything else allowed_units
     k, budget = max(FIRST_K, 4 * need), KEYWORD_BUDGET
     lexical_weight = config.weights.normalised()["keywords"] > 0
     while True:
         hits = index.search(query.vectors, k, restrict)
-        lexical = keyword_candidates(pool, query, stats, budget) if lexical_weight else KeywordHits()
+        lexical = keyword_candidates(pool, query, stats, budget, k) if lexical_weight else KeywordHits()
         extra = lexical.units[pool.index.live_mask(lexical.units) if everything else np.isin(lexical.units,
                                                                                                allowed_units)]
         found = np.union1d(hits.ids[hits.ids >= 0], extra)
@@ -126,9 +128,10 @@ class KeywordHits:
     bound: float = 1.0  # the highest keyword overlap a unit not in `units` may have
 
 
-def keyword_candidates(pool: Pool, query: Query, stats: KeywordStats, budget: int) -> KeywordHits:
-    """Units sharing the query's cheapest words (fewest units hold them), up to `budget` per query
-    unit, and a bound on the keyword overlap of every unit not fetched."""
+def keyword_candidates(pool: Pool, query: Query, stats: KeywordStats, budget: int, keep: int) -> KeywordHits:
+    """Units sharing the query's cheapest words (those fewest units hold), fetched up to `budget`
+    per query unit; of those, the `keep` with the highest keyword overlap per query unit. With a
+    bound on the keyword overlap of every unit not returned."""
     idf = stats.idf_vector()
     pad = len(idf) - 1
     found: list[np.ndarray] = []
@@ -151,7 +154,15 @@ def keyword_candidates(pool: Pool, query: Query, stats: KeywordStats, budget: in
         else:  # over the candidate gap's words, which an unfetched gap may share with these
             bound = 1.0
     units = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
-    return KeywordHits(units=units, bound=min(1.0, bound))
+    if len(units) <= keep:
+        return KeywordHits(units=units, bound=min(1.0, bound))
+    overlaps = keyword_overlaps(query, pool, units, stats)
+    chosen = np.zeros(len(units), dtype=bool)
+    for row in overlaps:
+        top = np.argpartition(-row, keep)
+        chosen[top[:keep]] = True
+        bound = max(bound, float(row[top[keep]]))  # the best overlap among the units left out
+    return KeywordHits(units=units[chosen], bound=min(1.0, bound))
 
 
 def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, keyword_bound: float = 1.0) -> float:
@@ -192,7 +203,8 @@ def profiles_of(pool: Pool, unit_ids: np.ndarray) -> list[ProfileCard]:
 
 def allowed_unit_subset(pool: Pool, candidates: Sequence[ProfileCard], allowed_units: np.ndarray) -> np.ndarray:
     units = np.fromiter((u for c in candidates for u in c.units), dtype=np.int64)
-    keep = pool.index.live_mask(units) if allowed_units is pool.everything()[0] else np.isin(units, allowed_units)
+    everything = allowed_units is pool.everything()[0] and len(allowed_units) == len(pool.index)
+    keep = pool.index.live_mask(units) if everything else np.isin(units, allowed_units)
     out: np.ndarray = units[keep]
     return out
 

@@ -7,15 +7,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from embeddings.encoder import Encoder, load_encoder
+from embeddings.encoder import Encoder, load_encoder, set_encode_threads
 from embeddings.index import configure_threads
 from matching.db import current_revision, head_revision, make_engine, make_sessionmaker
 from matching.embedding import Embedder
+from matching.lists.build import abandon
 from matching.live import LiveIndex
 from matching.reference import Reference
 from service import __version__, errors
+from service.background import JobRunner
 from service.limits import BodySizeLimit
-from service.routes import catalogue, health, keys, matches, profiles, transfer
+from service.routes import catalogue, health, jobs, keys, match_lists, matches, profiles, transfer, ui
 from service.settings import Settings, get_settings
 from service.state import AppState
 
@@ -43,11 +45,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         encoder = app.state.preloaded_encoder or await run_in_threadpool(
             load_encoder, settings.embedding_model, settings.embedding_batch_size)
         state.live = await run_in_threadpool(load_live, state, encoder)
+        state.jobs = JobRunner()
         state.ready = True
     try:
         yield
     finally:
         state.ready = False
+        if state.jobs is not None:
+            # Running jobs stop between enterprises and are marked failed; queued ones never start.
+            never = await run_in_threadpool(state.jobs.shutdown)
+            await run_in_threadpool(abandon, state.sessions, never)
         if state.live is not None:
             with state.sessions() as session:
                 await run_in_threadpool(state.live.save, session)
@@ -58,6 +65,7 @@ def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
     """The model and both indexes: a saved index whose manifest matches, else rebuilt."""
     settings = state.settings
     configure_threads(settings.faiss_threads)
+    set_encode_threads(settings.encode_threads)
     live = LiveIndex(Embedder(encoder, state.reference.catalogue), settings.index_path, settings.index_factory,
                      settings.index_nprobe)
     with state.sessions() as session:
@@ -82,7 +90,9 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     )
     errors.install(app)
     app.include_router(health.router)
-    routers = (profiles.colleges, profiles.enterprises, matches.router, catalogue.router, transfer.router, keys.router)
+    routers = (profiles.colleges, profiles.enterprises, matches.router, catalogue.router, transfer.router, keys.router,
+               match_lists.router, jobs.router)
     for router in routers:
         app.include_router(router, responses=errors.DOCUMENTED)
+    ui.install(app)  # the reviewer page at /ui/, outside the OpenAPI document
     return app

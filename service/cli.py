@@ -31,8 +31,11 @@ app = typer.Typer(help="matchmaker: match vocational colleges with enterprises."
                   rich_markup_mode="markdown")
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+lists_app = typer.Typer(help="Match lists (capacity-aware allocations of graduates to talent gaps).",
+                        no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(lists_app, name="lists")
 out = Console()
 err = Console(stderr=True)
 
@@ -251,6 +254,54 @@ def keys_list(
             bound += f" enterprise={key.enterprise_id}" if key.enterprise_id else ""
             revoked = " REVOKED" if key.revoked_at else ""
             out.print(f"{key.id}\t{key.role}{bound}\t{key.prefix}…\t{key.name or ''}{revoked}")
+
+
+@lists_app.command("create")
+def lists_create(
+    name: Annotated[str, typer.Option(help="The list's name.")],
+    province: Annotated[list[str] | None, typer.Option(help="Enterprises in this province (repeatable).")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Enterprises in this country (repeatable).")] = None,
+    industry: Annotated[list[str] | None, typer.Option(help="Enterprises in this industry (repeatable).")] = None,
+    code: Annotated[list[str] | None, typer.Option(help="Gaps asking for this catalogue code (repeatable).")] = None,
+    enterprise: Annotated[list[int] | None, typer.Option(help="This enterprise's gaps (repeatable).")] = None,
+    college: Annotated[list[int] | None, typer.Option(help="Only this college may fill them (repeatable).")] = None,
+    min_score: Annotated[float, typer.Option(help="Only suggestions scoring at least this.")] = 0.3,
+    max_colleges_per_gap: Annotated[int, typer.Option(help="Colleges a gap may be split among.")] = 3,
+    quiet: Quiet = False,
+) -> None:
+    """Build a match list here, whatever its size, and print its demand and coverage.
+
+    Example: `matchmaker lists create --name "Xinjiang 2027" --province Xinjiang --min-score 0.4`
+    """
+    from pydantic import ValidationError
+
+    from matching.lists import build, scope, store
+    from matching.lists.candidates import Ranker
+    from matching.lists.schemas import MatchListCreate
+    from matching.sides import COLLEGES, ENTERPRISES
+
+    try:
+        body = MatchListCreate.model_validate({
+            "name": name, "min_score": min_score, "max_colleges_per_gap": max_colleges_per_gap,
+            "scope": {"provinces": province or [], "countries": country or [], "industries": industry or [],
+                      "codes": code or [], "enterprise_ids": enterprise or [], "college_ids": college or []}})
+    except ValidationError as exc:
+        for e in exc.errors():
+            err.print(f"[red]error:[/red] {'.'.join(str(p) for p in e['loc'])}: {e['msg']}")
+        raise typer.Exit(2) from exc
+    settings = get_settings()
+    live = _live(_encoder(settings.embedding_model, settings.embedding_batch_size), save=False)
+    with _session() as session:
+        resolved = scope.resolve(session, body.scope)
+        live.load(session, _bars(quiet))
+        ranker = Ranker(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES), config=settings.ranking,
+                        exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
+                        gap_stats=live.pool(ENTERPRISES).stats)
+        lst = store.public(session, build.build_now(session, ranker, body, resolved, "command line", _bars(quiet)))
+    d = lst.demand
+    out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "
+              f"{d.allocated:,} of {d.headcount:,} allocated ({d.coverage:.1%}). "
+              f"See GET /match-lists/{lst.id}/report.")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from matching.live import LiveIndex
 from matching.ranking import RankingSettings
 from matching.reference import Reference
 from service.auth import Principal, authenticate
+from service.background import JobRunner
 from service.errors import ApiError
 from service.settings import Settings, get_settings
 from service.state import AppState
@@ -58,6 +59,15 @@ def get_live(state: StateDep) -> LiveIndex:
 
 
 LiveDep = Annotated[LiveIndex, Depends(get_live)]
+
+
+def get_jobs(state: StateDep) -> JobRunner:
+    if state.jobs is None:
+        raise ApiError(503, "the job runner is starting; try again in a moment", headers={"Retry-After": "5"})
+    return state.jobs
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
 def get_ranking(settings: SettingsDep) -> RankingSettings:

@@ -32,8 +32,14 @@ class Settings(BaseSettings):
     index_nprobe: int = Field(16, ge=1, description="IVF cells probed per query (efSearch/4 for HNSW).")
     index_dir: Path | None = Field(None, description="Saved indexes and manifests; default: `home`/index.")
     faiss_threads: int = Field(1, ge=1, description="OpenMP threads for FAISS; 1 is fastest for single queries.")
+    encode_threads: int = Field(1, ge=1, le=256, description="torch threads for encoding in the server; 1 is "
+                                "fastest for one search text, and far faster when other work shares the cores.")
     exact_scan_max: int = Field(20_000, ge=0, description="Score every candidate when this few units pass the "
                                 "filters; above it, retrieve from the index and deepen until exact.")
+    match_list_sync_max: int = Field(300, ge=0, description="A match list (or round) over more talent gaps than "
+                                     "this is built as a background job (202 and GET /jobs/{id}).")
+    match_list_candidates: int = Field(50, ge=1, le=100, description="Suggestions asked per enterprise when "
+                                       "building a match list: the candidate colleges its gaps are allocated to.")
     ranking: RankingSettings = Field(default_factory=RankingSettings,
                                      description="Weights and thresholds, e.g. MATCH_RANKING__WEIGHTS__DISTANCE=0.2")
 

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from matching.db import head_revision
 from service.bootstrap import bootstrap
 from service.cli import app
 from service.settings import Settings, get_settings
@@ -38,13 +39,13 @@ def run(*args: str) -> str:
 
 def test_every_command_has_help_with_an_example() -> None:
     for command in (["serve"], ["db", "upgrade"], ["import"], ["export"], ["keys", "create"],
-                    ["keys", "revoke"], ["keys", "list"]):
+                    ["keys", "revoke"], ["keys", "list"], ["lists", "create"]):
         output = runner.invoke(app, [*command, "--help"], terminal_width=200).output
         assert "Example" in output, (command, output)
 
 
 def test_db_upgrade_import_export_keys(home: Path, tmp_path: Path) -> None:
-    assert "revision 0002" in run("db", "upgrade")
+    assert f"revision {head_revision()}" in run("db", "upgrade")
     colleges = tmp_path / "colleges.jsonl"
     colleges.write_text(json.dumps(college_body()) + "\n" + json.dumps(college_body(name="B", city="Aksu")) + "\n")
     assert "2 of 2 colleges imported" in run("import", str(colleges), "-q")
@@ -61,6 +62,19 @@ def test_db_upgrade_import_export_keys(home: Path, tmp_path: Path) -> None:
     run("keys", "revoke", key_id)
     assert "Korla office" not in run("keys", "list")
     assert "REVOKED" in run("keys", "list", "--all")
+
+
+def test_lists_create_builds_a_match_list(home: Path, tmp_path: Path) -> None:
+    profiles = tmp_path / "enterprises.jsonl"
+    profiles.write_text(json.dumps(enterprise_body()) + "\n")
+    run("import", str(profiles), "-q")
+    profiles = tmp_path / "colleges.jsonl"
+    profiles.write_text(json.dumps(college_body()) + "\n")
+    run("import", str(profiles), "-q")
+    out = run("lists", "create", "--name", "Xinjiang 2027", "--province", "新疆", "-q")
+    assert "match list 1 (Xinjiang 2027): 2 gaps" in out and "of 52 allocated" in out
+    bad = runner.invoke(app, ["lists", "create", "--name", "x", "--province", "Atlantis", "-q"])
+    assert bad.exit_code == 1 and "unknown province 'Atlantis'" in bad.output
 
 
 def test_bad_file_writes_nothing_and_exits_1(home: Path, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ The sample is imported (and embedded) once per test run: the first xdist worker 
 the database, the others copy it.
 """
 
+import dataclasses
 import math
 import pickle
 from collections.abc import Iterator
@@ -450,6 +451,22 @@ def test_explanations_check_out(world: World, runs: list[Run]) -> None:
                 check_suggestion(world, run.asker, run.asker_id, s, run.where)
                 checked += 1
     assert checked >= 300
+
+
+def test_a_view_of_fewer_profiles_than_the_index_holds_equals_brute_force(world: World) -> None:
+    """Match lists look through a pool restricted to some colleges (matching/lists/candidates.py):
+    retrieval must then search only their units, as for any filter."""
+    pool = world.pool(COLLEGES)
+    subset = sorted(pool.profiles)[::3]
+    view = dataclasses.replace(pool, profiles={i: pool.profiles[i] for i in subset})
+    view.invalidate()
+    gap_stats = world.pool(ENTERPRISES).stats
+    for asker_id in askers(world, ENTERPRISES)[:8]:
+        query = profile_query(world.pool(ENTERPRISES), asker_id, is_enterprise=True)
+        fast, exact = (suggest(view, query, MatchFilter(), 10, 0, CONFIG, scan, gap_stats=gap_stats)
+                       for scan in (FAST, BRUTE))
+        assert_same_pages(fast, exact.data, asker_id)
+        assert all(s.id in set(subset) for s in fast.data)
 
 
 def test_keyword_retrieval_sees_units_written_after_its_postings_were_built(

@@ -1,0 +1,236 @@
+"""/match-lists: capacity-aware lists of college ↔ talent gap entries, their review, report and export.
+
+Program managers and admins create lists, decide and export; a college or enterprise key reads
+lists and the entries that concern it, and nothing else of them.
+"""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from matching.errors import Conflict, InvalidInput, Problem
+from matching.geography import GeographyError, normalize_any_province
+from matching.lists import audit, build, entries, export, review, scope, store
+from matching.lists.build import run_job
+from matching.lists.candidates import Ranker
+from matching.lists.models import MatchEntry
+from matching.lists.report import report
+from matching.lists.schemas import (
+    AuditsPublic,
+    CommentBody,
+    CommentPublic,
+    EntriesPublic,
+    EntryPublic,
+    EntryStatus,
+    MatchListCreate,
+    MatchListPublic,
+    MatchListsPublic,
+    RejectBody,
+    ReportPublic,
+)
+from matching.schemas import MAX_ID, OptionalName
+from matching.sides import COLLEGES, ENTERPRISES
+from matching.vocab import Role, Side
+from service.auth import Principal, forbid, require_role
+from service.deps import JobsDep, LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
+from service.state import AppState
+
+router = APIRouter(prefix="/match-lists", tags=["match lists"])
+ListId = Annotated[int, Path(ge=1, le=MAX_ID)]
+EntryId = Annotated[int, Path(ge=1, le=MAX_ID)]
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv"}
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class EntryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: EntryStatus | None = None
+    college_id: int | None = Field(None, ge=1, le=MAX_ID)
+    enterprise_id: int | None = Field(None, ge=1, le=MAX_ID)
+    province: OptionalName | None = Field(None, description="The enterprise's or the college's (any spelling)")
+    industry: OptionalName | None = None
+    q: OptionalName | None = Field(None, description="In the enterprise, college, gap or specialty name")
+    sort: Literal["score", "-score", "headcount", "-headcount", "college", "enterprise", "status"] = "-score"
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10_000_000)
+
+
+def who_is(principal: Principal) -> str:
+    return principal.name or f"key {principal.key_id}"
+
+
+def require_manager(principal: Principal, what: str) -> None:
+    require_role(principal, Role.PROGRAM_MANAGER, what=what)
+
+
+def ranker(session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep) -> Ranker:
+    return Ranker(colleges=live.fresh_pool(session, COLLEGES), enterprises=live.fresh_pool(session, ENTERPRISES),
+                  config=ranking, exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
+                  gap_stats=live.pool(ENTERPRISES).stats)
+
+
+def start_job(state: AppState, runner: JobsDep, ranking: Ranker, job_id: str, response: Response) -> None:
+    runner.submit(job_id, lambda stop: run_job(state.sessions, ranking, job_id, stop))
+    response.status_code = 202
+    response.headers["Location"] = f"/jobs/{job_id}"
+
+
+@router.post("", status_code=201, response_model=MatchListPublic,
+             summary="Create a match list: candidates for every gap in scope, then an allocation of headcount",
+             responses={202: {"model": MatchListPublic, "description": "Being built as a job (see Location)"}})
+def create(body: MatchListCreate, response: Response, session: SessionDep, live: LiveDep, ranking: RankingDep,
+           settings: SettingsDep, state: StateDep, runner: JobsDep, who: PrincipalDep) -> MatchListPublic:
+    require_manager(who, "create match lists")
+    resolved = scope.resolve(session, body.scope)
+    rank = ranker(session, live, ranking, settings)
+    if len(resolved.gaps) > settings.match_list_sync_max:
+        lst, job = build.build_later(session, body, resolved, who_is(who))
+        start_job(state, runner, rank, job.id, response)
+    else:
+        lst = build.build_now(session, rank, body, resolved, who_is(who))
+    return store.public(session, lst)
+
+
+@router.get("", response_model=MatchListsPublic, summary="Match lists, newest first")
+def list_(query: Annotated[ListQuery, Query()], session: SessionDep, _: PrincipalDep) -> MatchListsPublic:
+    return store.page(session, query.limit, query.offset)
+
+
+@router.get("/{list_id}", response_model=MatchListPublic, summary="A match list with its counts and demand")
+def read(list_id: ListId, session: SessionDep, _: PrincipalDep) -> MatchListPublic:
+    return store.public(session, store.get(session, list_id))
+
+
+@router.post("/{list_id}/rounds", status_code=201, response_model=MatchListPublic,
+             summary="Another round: allocate the unfilled demand to the capacity left",
+             responses={202: {"model": MatchListPublic, "description": "Being built as a job (see Location)"}})
+def new_round(list_id: ListId, response: Response, session: SessionDep, live: LiveDep, ranking: RankingDep,
+              settings: SettingsDep, state: StateDep, runner: JobsDep, who: PrincipalDep) -> MatchListPublic:
+    require_manager(who, "build match lists")
+    lst = store.get(session, list_id)
+    unfilled = build.unfilled_gaps(session, lst) if lst.status == "ready" else None
+    if unfilled == 0:
+        raise Conflict(f"every gap of match list {list_id} is filled: there is nothing left to allocate")
+    rank = ranker(session, live, ranking, settings)
+    if unfilled is not None and unfilled > settings.match_list_sync_max:
+        job = build.round_later(session, lst, who_is(who))
+        start_job(state, runner, rank, job.id, response)
+    else:
+        lst = build.round_now(session, rank, lst, who_is(who))
+    return store.public(session, lst)
+
+
+def _entry_filter(query: EntryQuery, who: Principal) -> entries.EntryFilter:
+    college_id, enterprise_id = query.college_id, query.enterprise_id
+    for side, asked in ((Side.COLLEGES, college_id), (Side.ENTERPRISES, enterprise_id)):
+        own = who.own_id(side)
+        if who.bound_to(side) and asked is not None and asked != own:
+            raise forbid(f"read the entries of another {'college' if side == Side.COLLEGES else 'enterprise'}")
+    college_id = who.own_id(Side.COLLEGES) or college_id
+    enterprise_id = who.own_id(Side.ENTERPRISES) or enterprise_id
+    province = None
+    if query.province:
+        try:
+            province = normalize_any_province(query.province, prefer="CN")
+        except GeographyError as exc:
+            raise InvalidInput.of([Problem("province", str(exc))]) from exc
+    return entries.EntryFilter(status=query.status, college_id=college_id, enterprise_id=enterprise_id,
+                               province=province, industry=query.industry, q=query.q)
+
+
+@router.get("/{list_id}/entries", response_model=EntriesPublic,
+            summary="A list's entries (a college or enterprise key sees only its own)")
+def list_entries(list_id: ListId, query: Annotated[EntryQuery, Query()], session: SessionDep,
+                 who: PrincipalDep) -> EntriesPublic:
+    store.get(session, list_id)
+    where = _entry_filter(query, who)
+    return entries.page(session, list_id, where, query.sort, query.limit, query.offset)
+
+
+@router.get("/{list_id}/entries/{entry_id}", response_model=EntryPublic, summary="One entry")
+def read_entry(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep) -> EntryPublic:
+    store.get(session, list_id)
+    if who.bound_to(Side.COLLEGES) or who.bound_to(Side.ENTERPRISES):
+        # Another's entry is a 403 whether or not it exists, so entry ids cannot be probed.
+        entry = session.get(MatchEntry, entry_id)
+        if entry is None or entry.list_id != list_id or (
+                entry.college_id != who.own_id(Side.COLLEGES) and entry.enterprise_id != who.own_id(Side.ENTERPRISES)):
+            raise forbid("read this entry")
+    return entries.public(session, entries.get(session, list_id, entry_id))
+
+
+def _decide(list_id: int, entry_id: int, action: review.Action, session: SessionDep, who: Principal,
+            reason: str | None = None) -> EntryPublic:
+    require_manager(who, "decide on entries")
+    store.get(session, list_id)
+    return entries.public(session, review.decide(session, list_id, entry_id, action, who_is(who), reason))
+
+
+@router.post("/{list_id}/entries/{entry_id}/accept", response_model=EntryPublic,
+             summary="Accept a proposed entry (it then holds its headcount of the specialty's capacity)")
+def accept(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep) -> EntryPublic:
+    return _decide(list_id, entry_id, "accept", session, who)
+
+
+@router.post("/{list_id}/entries/{entry_id}/reject", response_model=EntryPublic,
+             summary="Reject a proposed entry, saying why")
+def reject(list_id: ListId, entry_id: EntryId, body: RejectBody, session: SessionDep,
+           who: PrincipalDep) -> EntryPublic:
+    return _decide(list_id, entry_id, "reject", session, who, body.reason)
+
+
+@router.post("/{list_id}/entries/{entry_id}/withdraw", response_model=EntryPublic,
+             summary="Withdraw a proposed or accepted entry (its capacity is freed)")
+def withdraw(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep) -> EntryPublic:
+    return _decide(list_id, entry_id, "withdraw", session, who)
+
+
+@router.post("/{list_id}/entries/{entry_id}/comments", status_code=201, response_model=CommentPublic,
+             summary="Comment on an entry")
+def add_comment(list_id: ListId, entry_id: EntryId, body: CommentBody, session: SessionDep,
+                who: PrincipalDep) -> CommentPublic:
+    require_manager(who, "comment on entries")
+    store.get(session, list_id)
+    note = review.comment(session, list_id, entry_id, body.text, who_is(who))
+    return CommentPublic(id=note.id, text=note.text, author=note.author, created_at=note.created_at)
+
+
+@router.get("/{list_id}/report", response_model=ReportPublic,
+            summary="Demand covered, unfilled gaps and why, utilisation per college, tables per province and industry")
+def list_report(list_id: ListId, session: SessionDep, who: PrincipalDep) -> ReportPublic:
+    require_manager(who, "read match list reports")
+    return report(session, store.get(session, list_id))
+
+
+@router.get("/{list_id}/audit", response_model=AuditsPublic, summary="Every change to the list, oldest first")
+def list_audit(list_id: ListId, query: Annotated[ListQuery, Query()], session: SessionDep,
+               who: PrincipalDep) -> AuditsPublic:
+    require_manager(who, "read the audit log")
+    store.get(session, list_id)
+    return audit.of_list(session, list_id, query.limit, query.offset)
+
+
+@router.get("/{list_id}/export", summary="The list's entries or its report, as JSON or CSV")
+def export_list(list_id: ListId, session: SessionDep, who: PrincipalDep,
+                format: Annotated[Literal["json", "csv"], Query()] = "json",
+                part: Annotated[Literal["entries", "report"], Query()] = "entries") -> StreamingResponse:
+    require_manager(who, "export match lists")
+    lst = store.get(session, list_id)
+    if part == "report":
+        rep = report(session, lst)
+        body = iter([export.report_json(rep)]) if format == "json" else export.report_csv(rep)
+    else:
+        rows = entries.public_many(session, entries.all_of(session, list_id))
+        body = iter([export.entries_json(store.public(session, lst), rows)]) if format == "json" \
+            else export.entries_csv(rows)
+    headers = {"Content-Disposition": f'attachment; filename="match-list-{list_id}-{part}.{format}"'}
+    return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)

@@ -1,0 +1,358 @@
+/* One match list: its entries (filters, sorting, paging), an entry's explanation, and decisions. */
+"use strict";
+
+(function () {
+  const MM = window.MM;
+  const { el, api, request, show, showError, badge, facts, fmt, pager, followJob, jobOutcome, query } = MM;
+  if (!MM.requireKey()) return;
+
+  const listId = MM.listId;
+  const base = `/match-lists/${listId}`;
+  const FILTERS = ["status", "province", "industry", "college_id", "enterprise_id", "q"];
+  const DESCENDING_FIRST = new Set(["score", "headcount"]);
+
+  const filterForm = document.getElementById("filters");
+  const tbody = document.getElementById("entries-body");
+  const empty = document.getElementById("entries-empty");
+  const panel = {
+    box: document.getElementById("entry"),
+    placeholder: document.getElementById("entry-placeholder"),
+    title: document.getElementById("entry-title"),
+    subtitle: document.getElementById("entry-subtitle"),
+    facts: document.getElementById("entry-facts"),
+    accept: document.getElementById("accept"),
+    reject: document.getElementById("reject"),
+    withdraw: document.getElementById("withdraw"),
+    rejectForm: document.getElementById("reject-form"),
+    rejectReason: document.getElementById("reject-reason"),
+    components: document.querySelector("#components tbody"),
+    pairs: document.querySelector("#pairs tbody"),
+    reasons: document.getElementById("reasons"),
+    comments: document.getElementById("comments"),
+    commentForm: document.getElementById("comment-form"),
+    commentText: document.getElementById("comment-text"),
+  };
+
+  /* The view's state lives in the address, so a reload or a shared link shows the same page. */
+  const params = new URLSearchParams(location.search);
+  const state = {
+    filters: Object.fromEntries(FILTERS.map((f) => [f, params.get(f) || ""])),
+    sort: params.get("sort") || "-score",
+    limit: Number(params.get("limit")) || 50,
+    offset: Number(params.get("offset")) || 0,
+    entry: params.get("entry") ? Number(params.get("entry")) : null,
+  };
+  let current = null; // the entry in the panel
+
+  function saveState() {
+    const q = query({ ...state.filters, sort: state.sort === "-score" ? "" : state.sort,
+      limit: state.limit === 50 ? "" : state.limit, offset: state.offset || "", entry: state.entry || "" });
+    history.replaceState(null, "", location.pathname + q);
+  }
+
+  function fillForm() {
+    for (const name of FILTERS) filterForm.elements[name].value = state.filters[name];
+    filterForm.elements.limit.value = String(state.limit);
+  }
+
+  /* --- the list's header ---------------------------------------------------------------------- */
+
+  async function loadList() {
+    const list = await api("GET", base);
+    document.getElementById("list-name").textContent = list.name;
+    document.title = `${list.name} · matchmaker`;
+    const c = list.counts || {};
+    const d = list.demand || {};
+    const status = el("span", {}, badge(list.status));
+    facts(document.getElementById("list-facts"), [
+      ["Status", status],
+      ["Entries", fmt.num(c.entries)],
+      ["Proposed", fmt.num(c.proposed)],
+      ["Accepted", fmt.num(c.accepted)],
+      ["Rejected", fmt.num(c.rejected)],
+      ["Withdrawn", fmt.num(c.withdrawn)],
+      ["Demand", `${fmt.num(d.headcount)} headcount`],
+      ["Allocated", `${fmt.num(d.allocated)} (${fmt.pct(d.coverage)})`],
+      ["Min score", fmt.fixed(list.min_score, 2)],
+      ["Colleges per gap", list.max_colleges_per_gap],
+      ["Rounds", list.rounds],
+      ["Created", `${fmt.date(list.created_at)} by ${list.created_by || "?"}`],
+      ["Error", list.error],
+    ]);
+    return list;
+  }
+
+  /* --- entries ------------------------------------------------------------------------------- */
+
+  function sortHeaders() {
+    for (const th of document.querySelectorAll("#entries-table th[data-sort]")) {
+      const field = th.dataset.sort;
+      const active = state.sort.replace(/^-/, "") === field;
+      th.classList.toggle("sorted", active);
+      th.setAttribute("aria-sort", active ? (state.sort.startsWith("-") ? "descending" : "ascending") : "none");
+      th.dataset.arrow = active ? (state.sort.startsWith("-") ? "▼" : "▲") : "";
+    }
+  }
+
+  /* A name, and a small button that narrows the table to it (a click elsewhere on the row opens the entry). */
+  function filterButton(label, name, value) {
+    const b = el("button", { type: "button", class: "chip", title: `Show only this ${name.replace("_id", "")}`,
+      "aria-label": `Show only ${label}` }, "only");
+    b.addEventListener("click", (event) => {
+      event.stopPropagation();
+      state.filters[name] = String(value);
+      state.offset = 0;
+      fillForm();
+      loadEntries();
+    });
+    return el("span", { class: "name" }, label, " ", b);
+  }
+
+  function row(entry) {
+    const tr = el("tr", { dataset: { entryId: entry.id }, tabindex: 0, class: entry.id === state.entry ? "selected" : null },
+      el("td", { class: "num" }, entry.id),
+      el("td", {}, filterButton(entry.enterprise_name, "enterprise_id", entry.enterprise_id),
+        el("div", { class: "muted small" }, [entry.enterprise_province, entry.industry].filter(Boolean).join(" · "))),
+      el("td", {}, entry.gap_name),
+      el("td", {}, filterButton(entry.college_name, "college_id", entry.college_id),
+        el("div", { class: "muted small" }, entry.college_province || "")),
+      el("td", {}, entry.specialty_name),
+      el("td", { class: "num" }, fmt.num(entry.headcount)),
+      el("td", { class: "num" }, fmt.score(entry.score)),
+      el("td", { class: "status-cell" }, badge(entry.status)));
+    const open = () => selectEntry(entry.id);
+    tr.addEventListener("click", open);
+    tr.addEventListener("keydown", (event) => { if (event.key === "Enter") open(); });
+    return tr;
+  }
+
+  async function loadEntries() {
+    saveState();
+    sortHeaders();
+    tbody.classList.add("loading");
+    try {
+      const page = await api("GET", `${base}/entries${query({ ...state.filters, sort: state.sort, limit: state.limit, offset: state.offset })}`);
+      tbody.replaceChildren(...page.data.map(row));
+      empty.hidden = page.data.length > 0;
+      pager(document.getElementById("entries-pager"), state.offset, state.limit, page.total, (o) => {
+        state.offset = o;
+        loadEntries();
+      });
+    } catch (err) {
+      showError(err);
+    } finally {
+      tbody.classList.remove("loading");
+    }
+  }
+
+  function replaceRow(entry) {
+    const old = tbody.querySelector(`tr[data-entry-id="${entry.id}"]`);
+    if (old) old.replaceWith(row(entry));
+  }
+
+  /* --- one entry ----------------------------------------------------------------------------- */
+
+  async function selectEntry(id) {
+    state.entry = id;
+    saveState();
+    for (const tr of tbody.querySelectorAll("tr")) tr.classList.toggle("selected", Number(tr.dataset.entryId) === id);
+    try {
+      showEntry(await api("GET", `${base}/entries/${id}`));
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  function showEntry(entry) {
+    current = entry;
+    const x = entry.explanation || {};
+    const cap = x.capacity || {};
+    const rec = x.reciprocity || {};
+    panel.placeholder.hidden = true;
+    panel.box.hidden = false;
+    panel.box.dataset.entryId = entry.id;
+    panel.box.dataset.status = entry.status;
+    panel.title.textContent = `${entry.gap_name} → ${entry.specialty_name}`;
+    panel.subtitle.textContent = `Entry ${entry.id} · round ${entry.round}`;
+    facts(panel.facts, [
+      ["Status", badge(entry.status)],
+      ["Enterprise", `${entry.enterprise_name}${entry.enterprise_province ? ` (${entry.enterprise_province})` : ""}`],
+      ["Industry", entry.industry],
+      ["College", `${entry.college_name}${entry.college_province ? ` (${entry.college_province})` : ""}`],
+      ["Allocated", `${fmt.num(entry.headcount)} of the gap's headcount`],
+      ["Score", fmt.score(entry.score)],
+      ["Capacity", cap.graduates_per_year === undefined ? null
+        : `${fmt.num(cap.graduates_per_year)} graduates a year for ${fmt.num(cap.headcount)} wanted (coverage ${fmt.pct(cap.coverage)})`],
+      ["Distance", fmt.km(x.distance_km)],
+      ["Both sides", rec.combined === undefined ? null
+        : `enterprise's view ${fmt.pct(rec.asker_view)}, college's view ${fmt.pct(rec.candidate_view)} (combined ${fmt.fixed(rec.combined, 2)})`],
+      ["Decided", entry.decided_by ? `${entry.decided_by}, ${fmt.date(entry.decided_at)}` : null],
+      ["Reason", entry.reason],
+    ]);
+
+    const open = entry.status === "proposed" || entry.status === "accepted";
+    panel.accept.disabled = entry.status !== "proposed";
+    panel.reject.disabled = !open;
+    panel.withdraw.disabled = !open;
+    panel.rejectForm.hidden = true;
+
+    panel.components.replaceChildren(...Object.entries(x.components || {}).map(([name, c]) =>
+      el("tr", {}, el("td", {}, name), el("td", { class: "num" }, fmt.fixed(c.value, 3)),
+        el("td", { class: "num" }, fmt.fixed(c.weight, 3)), el("td", { class: "num" }, fmt.fixed(c.contribution, 4)))));
+    if (x.components) {
+      const total = Object.values(x.components).reduce((s, c) => s + c.contribution, 0);
+      panel.components.append(el("tr", { class: "total" }, el("td", {}, "score"), el("td", {}), el("td", {}),
+        el("td", { class: "num" }, fmt.fixed(total, 4))));
+    }
+
+    panel.pairs.replaceChildren(...(x.matched || []).map((p) =>
+      el("tr", { class: p.relevant ? null : "muted" },
+        el("td", {}, `${p.query_unit.name} (${fmt.num(p.query_unit.amount)})`),
+        el("td", {}, `${p.candidate_unit.name} (${fmt.num(p.candidate_unit.amount)}/yr)`),
+        el("td", { class: "num" }, fmt.fixed(p.similarity, 2)),
+        el("td", { class: "num", title: (p.shared_keywords || []).join(", ") }, fmt.fixed(p.keyword_overlap, 2)),
+        el("td", {}, p.code_agreement))));
+
+    panel.reasons.replaceChildren(...(x.reasons || []).map((r) => el("li", {}, r)));
+    panel.comments.replaceChildren(...(entry.comments || []).map((c) =>
+      el("li", {}, el("div", { class: "muted small" }, `${c.author || "?"} · ${fmt.date(c.created_at)}`), el("div", {}, c.text))));
+    if (!(entry.comments || []).length) panel.comments.append(el("li", { class: "muted" }, "No comments yet."));
+  }
+
+  async function decide(action, payload) {
+    if (!current) return;
+    const id = current.id;
+    for (const b of [panel.accept, panel.reject, panel.withdraw]) b.disabled = true;
+    try {
+      const entry = await api("POST", `${base}/entries/${id}/${action}`, payload);
+      showEntry(entry);
+      replaceRow(entry);
+      show(`Entry ${id} ${entry.status}.`, "success");
+      await loadList();
+    } catch (err) {
+      showError(err);
+      if (err.status === 409 || err.status === 404) {
+        try {
+          const fresh = await api("GET", `${base}/entries/${id}`);
+          showEntry(fresh);
+          replaceRow(fresh);
+        } catch (inner) {
+          showError(inner);
+        }
+      } else {
+        showEntry(current);
+      }
+    }
+  }
+
+  panel.accept.addEventListener("click", () => decide("accept"));
+  panel.withdraw.addEventListener("click", () => decide("withdraw"));
+  panel.reject.addEventListener("click", () => {
+    panel.rejectForm.hidden = false;
+    panel.rejectReason.value = "";
+    panel.rejectReason.focus();
+  });
+  document.getElementById("reject-cancel").addEventListener("click", () => { panel.rejectForm.hidden = true; });
+  panel.rejectForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const reason = panel.rejectReason.value.trim();
+    if (!reason) {
+      show("A rejection needs a reason.", "error");
+      panel.rejectReason.focus();
+      return;
+    }
+    decide("reject", { reason });
+  });
+
+  panel.commentForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = panel.commentText.value.trim();
+    if (!text || !current) return;
+    const id = current.id;
+    const button = document.getElementById("comment-submit");
+    button.disabled = true;
+    try {
+      await api("POST", `${base}/entries/${id}/comments`, { text });
+      panel.commentText.value = "";
+      showEntry(await api("GET", `${base}/entries/${id}`));
+      show(`Comment added to entry ${id}.`, "success");
+    } catch (err) {
+      showError(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  /* --- filters, sorting, rounds -------------------------------------------------------------- */
+
+  filterForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    for (const name of FILTERS) state.filters[name] = String(filterForm.elements[name].value || "").trim();
+    state.limit = Number(filterForm.elements.limit.value) || 50;
+    state.offset = 0;
+    loadEntries();
+  });
+  filterForm.elements.limit.addEventListener("change", () => filterForm.requestSubmit());
+  filterForm.elements.status.addEventListener("change", () => filterForm.requestSubmit());
+  document.getElementById("f-clear").addEventListener("click", () => {
+    for (const name of FILTERS) state.filters[name] = "";
+    state.offset = 0;
+    fillForm();
+    loadEntries();
+  });
+
+  for (const th of document.querySelectorAll("#entries-table th[data-sort]")) {
+    th.tabIndex = 0;
+    const sortBy = () => {
+      const field = th.dataset.sort;
+      if (state.sort.replace(/^-/, "") === field && DESCENDING_FIRST.has(field)) {
+        state.sort = state.sort.startsWith("-") ? field : `-${field}`;
+      } else {
+        state.sort = DESCENDING_FIRST.has(field) ? `-${field}` : field;
+      }
+      state.offset = 0;
+      loadEntries();
+    };
+    th.addEventListener("click", sortBy);
+    th.addEventListener("keydown", (event) => { if (event.key === "Enter") sortBy(); });
+  }
+
+  async function waitForJob(jobId, what) {
+    const job = await followJob(jobId, `${what}…`);
+    const ok = jobOutcome(job, what);
+    await loadList();
+    await loadEntries();
+    return ok;
+  }
+
+  document.getElementById("new-round").addEventListener("click", async (event) => {
+    const button = event.currentTarget;
+    button.disabled = true;
+    try {
+      const { status, data } = await request("POST", `${base}/rounds`);
+      if (status === 202 && data.job_id) {
+        if (await waitForJob(data.job_id, "The new round")) show(`Round ${data.rounds || ""} allocated.`, "success");
+      } else {
+        await loadList();
+        await loadEntries();
+        show(`Round ${data.rounds} allocated: ${fmt.num((data.counts || {}).entries)} entries in the list.`, "success");
+      }
+    } catch (err) {
+      showError(err);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  (async () => {
+    fillForm();
+    try {
+      const list = await loadList();
+      if (list.status === "building" && list.job_id) await waitForJob(list.job_id, "Building the list");
+    } catch (err) {
+      showError(err);
+    }
+    await loadEntries();
+    if (state.entry) selectEntry(state.entry);
+  })();
+})();

@@ -1,0 +1,315 @@
+/* matchmaker reviewer page: what every page shares. No framework, no build step.
+ *
+ * The API key lives in sessionStorage (this tab only). Every call sends it as a Bearer header.
+ * Data from the API only ever reaches the page as text (textContent or text nodes), never as HTML.
+ */
+"use strict";
+
+(function () {
+  const KEY = "matchmaker.key";
+  const body = document.body;
+  const API = body.dataset.api || "";
+  const UI = body.dataset.ui || "/ui";
+
+  class ApiError extends Error {
+    constructor(status, payload) {
+      const detail = (payload && payload.detail) || `the service answered ${status}`;
+      super(detail);
+      this.status = status;
+      this.error = (payload && payload.error) || "error";
+      this.fields = (payload && payload.fields) || [];
+    }
+  }
+
+  function key() {
+    return sessionStorage.getItem(KEY);
+  }
+
+  function setKey(value) {
+    sessionStorage.setItem(KEY, value);
+  }
+
+  function clearKey() {
+    sessionStorage.removeItem(KEY);
+  }
+
+  function signinUrl() {
+    const here = location.pathname + location.search;
+    return `${UI}/signin?next=${encodeURIComponent(here)}`;
+  }
+
+  /* Send the reviewer to the sign-in page when there is no key; true when there is one. */
+  function requireKey() {
+    if (key()) return true;
+    location.replace(signinUrl());
+    return false;
+  }
+
+  function headers(extra, secret) {
+    const h = Object.assign({ Accept: "application/json" }, extra || {});
+    const k = secret || key();
+    if (k) h.Authorization = `Bearer ${k}`;
+    return h;
+  }
+
+  /* One API call: {status, data, response}; throws ApiError on a non-2xx answer.
+   * options.key: use this key (signing in); options.raw: leave a successful body unread (downloads). */
+  async function request(method, path, payload, options) {
+    const opts = options || {};
+    const init = { method, headers: headers(payload === undefined ? {} : { "Content-Type": "application/json" }, opts.key) };
+    if (payload !== undefined) init.body = JSON.stringify(payload);
+    let response;
+    try {
+      response = await fetch(API + path, init);
+    } catch (err) {
+      throw new ApiError(0, { error: "network", detail: `the service cannot be reached (${err.message})` });
+    }
+    let data = null;
+    const type = response.headers.get("Content-Type") || "";
+    if (opts.raw && response.ok) return { status: response.status, data, response }; // the caller reads the body
+    if (type.includes("json")) {
+      try {
+        data = await response.json();
+      } catch (err) {
+        data = null;
+      }
+    }
+    if (!response.ok) {
+      if (response.status === 401 && !opts.key) {
+        clearKey();
+        location.replace(signinUrl());
+      }
+      throw new ApiError(response.status, data);
+    }
+    return { status: response.status, data, response };
+  }
+
+  async function api(method, path, payload) {
+    return (await request(method, path, payload)).data;
+  }
+
+  /* --- messages --------------------------------------------------------------------------- */
+
+  const messages = document.getElementById("messages");
+
+  function show(text, kind, link) {
+    const box = el("div", { class: `message ${kind || "info"}` }, text);
+    if (link) box.append(" ", el("a", { href: link.href }, link.text));
+    const close = el("button", { type: "button", class: "close", "aria-label": "Dismiss" }, "×");
+    close.addEventListener("click", () => box.remove());
+    box.append(close);
+    messages.append(box);
+    while (messages.children.length > 4) messages.firstElementChild.remove();
+    if (kind !== "error") setTimeout(() => box.remove(), 8000);
+    return box;
+  }
+
+  function clearMessages() {
+    messages.replaceChildren();
+  }
+
+  function showError(err) {
+    if (err instanceof ApiError) {
+      const where = err.status ? `${err.status} ${err.error.replace(/_/g, " ")}` : "error";
+      const fields = err.fields.filter((f) => f.field && f.field !== "body")
+        .map((f) => `${f.field}: ${f.reason}`);
+      const extra = fields.length > 1 ? ` (${fields.join("; ")})` : "";
+      return show(`${where}: ${err.message}${extra}`, "error");
+    }
+    return show(`error: ${err && err.message ? err.message : err}`, "error");
+  }
+
+  /* --- DOM ---------------------------------------------------------------------------------- */
+
+  /* el("td", {class: "num"}, "text", otherNode): strings become text nodes. */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "dataset") Object.assign(node.dataset, value);
+      else if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value !== null && value !== undefined) node.setAttribute(name, String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function badge(status) {
+    return el("span", { class: `badge ${status}` }, status);
+  }
+
+  function facts(dl, pairs) {
+    dl.replaceChildren();
+    for (const [term, value] of pairs) {
+      if (value === null || value === undefined || value === "") continue;
+      dl.append(el("div", {}, el("dt", {}, term), el("dd", {}, value)));
+    }
+  }
+
+  /* --- formatting --------------------------------------------------------------------------- */
+
+  const numberFormat = new Intl.NumberFormat("en");
+  const fmt = {
+    num: (x) => (x === null || x === undefined ? "–" : numberFormat.format(x)),
+    pct: (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 1000) / 10}%`),
+    score: (x) => (x === null || x === undefined ? "–" : Number(x).toFixed(3)),
+    fixed: (x, digits) => (x === null || x === undefined ? "–" : Number(x).toFixed(digits)),
+    date: (iso) => {
+      if (!iso) return "–";
+      const d = new Date(iso);
+      return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+    },
+    km: (x) => (x === null || x === undefined ? "unknown" : `${numberFormat.format(Math.round(x))} km`),
+  };
+
+  /* --- paging ------------------------------------------------------------------------------- */
+
+  function pager(container, offset, limit, total, onPage) {
+    container.replaceChildren();
+    if (!total) return;
+    const last = Math.min(offset + limit, total);
+    const prev = el("button", { type: "button", class: "secondary", disabled: offset <= 0 }, "‹ Previous");
+    const next = el("button", { type: "button", class: "secondary", disabled: last >= total }, "Next ›");
+    prev.addEventListener("click", () => onPage(Math.max(0, offset - limit)));
+    next.addEventListener("click", () => onPage(offset + limit));
+    container.append(prev, el("span", { class: "muted" }, `${fmt.num(offset + 1)}–${fmt.num(last)} of ${fmt.num(total)}`), next);
+  }
+
+  /* --- background jobs ---------------------------------------------------------------------- */
+
+  /* Follows GET /jobs/{id} in the #job box until the job ends; resolves with the last job. */
+  function followJob(jobId, title) {
+    const box = document.getElementById("job");
+    const bar = document.getElementById("job-progress");
+    const text = document.getElementById("job-text");
+    const cancel = document.getElementById("job-cancel");
+    document.getElementById("job-title").textContent = title;
+    bar.removeAttribute("value");
+    text.textContent = "Queued…";
+    cancel.disabled = false;
+    box.hidden = false;
+    let cancelled = false;
+    const onCancel = async () => {
+      cancel.disabled = true;
+      cancelled = true;
+      try {
+        await api("DELETE", `/jobs/${encodeURIComponent(jobId)}`);
+        text.textContent = "Cancelling…";
+      } catch (err) {
+        showError(err);
+        cancel.disabled = false;
+      }
+    };
+    cancel.addEventListener("click", onCancel);
+    return new Promise((resolve, reject) => {
+      const tick = async () => {
+        let job;
+        try {
+          job = await api("GET", `/jobs/${encodeURIComponent(jobId)}`);
+        } catch (err) {
+          cancel.removeEventListener("click", onCancel);
+          box.hidden = true;
+          reject(err);
+          return;
+        }
+        const p = job.progress || {};
+        if (p.total) {
+          bar.max = p.total;
+          bar.value = p.done || 0;
+        }
+        const parts = [`${job.status}`];
+        if (p.total) parts.push(`${fmt.num(p.done || 0)} of ${fmt.num(p.total)} enterprises`);
+        if (p.rate) parts.push(`${fmt.fixed(p.rate, 1)}/s`);
+        if (p.eta_seconds !== null && p.eta_seconds !== undefined && job.status === "running") {
+          parts.push(`about ${Math.ceil(p.eta_seconds)} s left`);
+        }
+        text.textContent = parts.join(" · ");
+        if (["done", "failed", "cancelled"].includes(job.status)) {
+          cancel.removeEventListener("click", onCancel);
+          box.hidden = true;
+          resolve(job);
+          return;
+        }
+        setTimeout(tick, cancelled ? 300 : 600);
+      };
+      tick();
+    });
+  }
+
+  /* Reports how a finished job went; true when it is done. */
+  function jobOutcome(job, what) {
+    if (job.status === "done") return true;
+    if (job.status === "cancelled") show(`${what} was cancelled.`, "warning");
+    else showError(new ApiError(0, { error: "job_failed", detail: `${what} failed: ${job.error || "unknown error"}` }));
+    return false;
+  }
+
+  /* --- downloads ---------------------------------------------------------------------------- */
+
+  /* Downloads need the Bearer header, so fetch, then save through a Blob URL. */
+  async function download(path, fallbackName) {
+    const { response } = await request("GET", path, undefined, { raw: true });
+    const blob = await response.blob();
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const match = /filename="?([^";]+)"?/i.exec(disposition);
+    const name = match ? match[1] : fallbackName;
+    const url = URL.createObjectURL(blob);
+    const a = el("a", { href: url, download: name, hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return name;
+  }
+
+  /* --- the header --------------------------------------------------------------------------- */
+
+  function header() {
+    const page = body.dataset.page;
+    for (const a of document.querySelectorAll("#nav a")) {
+      if (a.dataset.nav === page) a.classList.add("active");
+    }
+    const signout = document.getElementById("signout");
+    const k = key();
+    if (k && page !== "signin") {
+      document.getElementById("who").textContent = `Signed in · key …${k.slice(-4)}`;
+      signout.hidden = false;
+      signout.addEventListener("click", () => {
+        clearKey();
+        location.assign(`${UI}/signin`);
+      });
+    }
+  }
+
+  function query(params) {
+    const q = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== null && value !== undefined && value !== "") q.set(name, value);
+    }
+    const s = q.toString();
+    return s ? `?${s}` : "";
+  }
+
+  window.MM = {
+    API, UI, ApiError, key, setKey, clearKey, requireKey, request, api, show, clearMessages, showError,
+    el, svg, badge, facts, fmt, pager, followJob, jobOutcome, download, query,
+    listId: body.dataset.listId ? Number(body.dataset.listId) : null,
+  };
+
+  header();
+})();
