@@ -23,6 +23,9 @@ class Encoder:
     name: str
     model: Any  # SentenceTransformer; typed loosely since the library ships no stubs
     batch_size: int = 64
+    # torch threads for each call, set in the calling thread (OpenMP keeps the count per thread);
+    # None leaves torch's default. The server uses 1: see `set_encode_threads`.
+    threads: int | None = None
     dimension: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -33,6 +36,10 @@ class Encoder:
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """L2-normalised float32 rows, so inner product is cosine similarity."""
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
         # Chunks of many batches: sentence-transformers sorts a call's texts by length, which is
         # most of its speed on mixed texts; a bar still moves every chunk.
         chunk = self.batch_size * 16
@@ -47,12 +54,11 @@ class Encoder:
         return out
 
 
-def set_encode_threads(threads: int) -> None:
-    """torch's intra-op threads, process-wide. Measured here with the machine busy: one search text
-    took 45-65 ms with 1 thread and 300-550 ms with 2, the threads spinning against other work."""
-    import torch
-
-    torch.set_num_threads(threads)
+def set_encode_threads(encoder: Encoder, threads: int) -> None:
+    """torch's intra-op threads for this encoder's calls. Measured here with the machine busy: one
+    search text took 45-65 ms with 1 thread and 300-550 ms with 2, the threads spinning against
+    other work."""
+    encoder.threads = threads
 
 
 def load_encoder(name: str = DEFAULT_MODEL, batch_size: int = 64) -> Encoder:

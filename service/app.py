@@ -65,7 +65,7 @@ def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
     """The model and both indexes: a saved index whose manifest matches, else rebuilt."""
     settings = state.settings
     configure_threads(settings.faiss_threads)
-    set_encode_threads(settings.encode_threads)
+    set_encode_threads(encoder, settings.encode_threads)
     live = LiveIndex(Embedder(encoder, state.reference.catalogue), settings.index_path, settings.index_factory,
                      settings.index_nprobe)
     with state.sessions() as session:
