@@ -62,8 +62,8 @@ class Postings:
 
     def _current(self, owner: np.ndarray, words: np.ndarray) -> tuple[_Built, np.ndarray]:
         with self._lock:
-            live = int((owner >= 0).sum())
-            if self._built is None or len(self._changed) > max(64, REBUILD_SHARE * live):
+            if self._built is None or (len(self._changed) > 64
+                                       and len(self._changed) > REBUILD_SHARE * int((owner >= 0).sum())):
                 self._built, self._changed = _build(owner, words), set()
             changed = np.fromiter(self._changed, dtype=np.int64, count=len(self._changed))
             return self._built, changed[changed < len(owner)]
