@@ -86,6 +86,15 @@ class LiveIndex:
 
     # --- reads -----------------------------------------------------------------------------------
 
+    def fresh_pools(self, session: Session) -> dict[Side, Pool]:
+        """Both pools, each reloaded first if another process changed it: one query for both versions."""
+        versions: dict[str, int] = {side: version for side, version in
+                                    session.execute(select(IndexVersion.side, IndexVersion.version))}
+        for spec in SIDES.values():
+            if versions.get(str(spec.side), 0) != self.pool(spec).version:
+                self.fresh_pool(session, spec)  # checks again under the pool's lock
+        return {side: self.pool(spec) for side, spec in SIDES.items()}
+
     def fresh_pool(self, session: Session, spec: SideSpec) -> Pool:
         """The pool, reloaded first if another process (e.g. a CLI import) changed the side."""
         pool = self.pool(spec)

@@ -44,6 +44,11 @@ class ProfileCard:
     modes: frozenset[str]
     preferred_provinces: frozenset[str]  # enterprises only
     units: tuple[int, ...]
+    # `units` as an array, made once: every query gathers its candidates' units
+    unit_array: np.ndarray = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit_array", np.array(self.units, dtype=np.int64))
 
     @property
     def located(self) -> bool:

@@ -52,8 +52,8 @@ def _json(result: SuggestionsPublic) -> Response:
 
 def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchParams, session: SessionDep,
              live: LiveDep, ranking: RankingDep, settings: SettingsDep) -> Response:
-    asker_pool = live.fresh_pool(session, asker)
-    pool = live.fresh_pool(session, other)
+    pools = live.fresh_pools(session)
+    asker_pool, pool = pools[asker.side], pools[other.side]
     if profile_id not in asker_pool.profiles:
         raise NotFound(f"{asker.label} {profile_id} does not exist")
     query = profile_query(asker_pool, profile_id, is_enterprise=asker is ENTERPRISES)
