@@ -4,6 +4,7 @@ Program managers and admins create lists, decide and export; a college or enterp
 lists and the entries that concern it, and nothing else of them.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
@@ -15,7 +16,7 @@ from matching.geography import GeographyError, normalize_any_province
 from matching.lists import audit, build, entries, export, review, scope, store
 from matching.lists.build import run_job
 from matching.lists.candidates import Ranker
-from matching.lists.models import MatchEntry
+from matching.lists.models import Job, MatchEntry, MatchList
 from matching.lists.report import report
 from matching.lists.schemas import (
     AuditsPublic,
@@ -35,6 +36,7 @@ from matching.sides import COLLEGES, ENTERPRISES
 from matching.vocab import Role, Side
 from service.auth import Principal, forbid, require_role
 from service.deps import JobsDep, LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
+from service.settings import Settings
 from service.state import AppState
 
 router = APIRouter(prefix="/match-lists", tags=["match lists"])
@@ -78,10 +80,17 @@ def ranker(session: SessionDep, live: LiveDep, ranking: RankingDep, settings: Se
                   gap_stats=live.pool(ENTERPRISES).stats)
 
 
-def start_job(state: AppState, runner: JobsDep, ranking: Ranker, job_id: str, response: Response) -> None:
-    runner.submit(job_id, lambda stop: run_job(state.sessions, ranking, job_id, stop))
+def now_or_as_job(gaps: int, settings: Settings, state: AppState, runner: JobsDep, rank: Ranker, response: Response,
+                  now: Callable[[], MatchList], later: Callable[[], tuple[MatchList, Job]]) -> MatchList:
+    """Over `match_list_sync_max` gaps, the work is a background job (202, Location: the job);
+    otherwise it is done in this request (201). The one rule for new lists and new rounds."""
+    if gaps <= settings.match_list_sync_max:
+        return now()
+    lst, job = later()
+    runner.submit(job.id, lambda stop: run_job(state.sessions, rank, job.id, stop))
     response.status_code = 202
-    response.headers["Location"] = f"/jobs/{job_id}"
+    response.headers["Location"] = f"/jobs/{job.id}"
+    return lst
 
 
 @router.post("", status_code=201, response_model=MatchListPublic,
@@ -92,11 +101,9 @@ def create(body: MatchListCreate, response: Response, session: SessionDep, live:
     require_manager(who, "create match lists")
     resolved = scope.resolve(session, body.scope)
     rank = ranker(session, live, ranking, settings)
-    if len(resolved.gaps) > settings.match_list_sync_max:
-        lst, job = build.build_later(session, body, resolved, who_is(who))
-        start_job(state, runner, rank, job.id, response)
-    else:
-        lst = build.build_now(session, rank, body, resolved, who_is(who))
+    lst = now_or_as_job(len(resolved.gaps), settings, state, runner, rank, response,
+                        now=lambda: build.build_now(session, rank, body, resolved, who_is(who)),
+                        later=lambda: build.build_later(session, body, resolved, who_is(who)))
     return store.public(session, lst)
 
 
@@ -116,16 +123,15 @@ def read(list_id: ListId, session: SessionDep, _: PrincipalDep) -> MatchListPubl
 def new_round(list_id: ListId, response: Response, session: SessionDep, live: LiveDep, ranking: RankingDep,
               settings: SettingsDep, state: StateDep, runner: JobsDep, who: PrincipalDep) -> MatchListPublic:
     require_manager(who, "build match lists")
-    lst = store.get(session, list_id)
-    unfilled = build.unfilled_gaps(session, lst) if lst.status == "ready" else None
+    current = store.get(session, list_id)
+    unfilled = build.unfilled_gaps(session, current) if current.status == "ready" else None
     if unfilled == 0:
         raise Conflict(f"every gap of match list {list_id} is filled: there is nothing left to allocate")
     rank = ranker(session, live, ranking, settings)
-    if unfilled is not None and unfilled > settings.match_list_sync_max:
-        job = build.round_later(session, lst, who_is(who))
-        start_job(state, runner, rank, job.id, response)
-    else:
-        lst = build.round_now(session, rank, lst, who_is(who))
+    # A list that is not ready goes the direct way, where round_now refuses it with a 409.
+    lst = now_or_as_job(unfilled or 0, settings, state, runner, rank, response,
+                        now=lambda: build.round_now(session, rank, current, who_is(who)),
+                        later=lambda: (current, build.round_later(session, current, who_is(who))))
     return store.public(session, lst)
 
 
