@@ -13,9 +13,13 @@
    factory (--factory, repeatable; Flat first, as the exact reference), the app is started with
    TestClient (its lifespan builds the index) and timed per request:
      GET /enterprises/{id}/matches   through the app (a real admin API key) and as the domain call
-                                     (live.fresh_pool for both sides + suggest, own Session)
+                                     (live.fresh_pool for both sides + suggest, own Session); through
+                                     the app twice: "asgi" sends each request straight into the ASGI
+                                     app from an event loop in the benchmark's thread, as a server's
+                                     loop calls it; "app" through TestClient, which adds its own
+                                     bridge to the loop in another thread (about 1 ms a request here)
      GET /colleges/{id}/matches      through the app (for information)
-     POST /search                    through the app, the text encoded by the real model
+     POST /search                    through the app (both ways), the text encoded by the real model
      GET /enterprises/{id}/matches?province=Xinjiang / ?max_distance_km=500   through the app
    Approximate factories report recall@10 of the suggested profile ids against Flat's.
 2. Ingest. A few thousand new units are imported as profiles with matching.transfer.import_text
@@ -29,6 +33,7 @@ The host is shared and noisy: compare figures from one run, and read the load av
 """
 
 import argparse
+import asyncio
 import cProfile
 import gc
 import io
@@ -54,6 +59,7 @@ from unittest.mock import patch
 
 import anyio.to_thread
 import faiss
+import httpx
 import numpy as np
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -153,7 +159,7 @@ def machine() -> dict[str, str]:
 class Latency:
     factory: str
     case: str
-    via: str  # "app" (TestClient, full request) or "domain" (fresh_pool + suggest)
+    via: str  # "asgi" / "app" (the full request, straight or through TestClient), "domain" (fresh_pool + suggest)
     n: int
     p50: float
     p95: float
@@ -537,7 +543,26 @@ def timed_calls(items: Sequence[Any], warmup: int, call: Callable[[Any], list[in
     return samples, results, first
 
 
-def app_get(client: TestClient, headers: dict[str, str], path: str,
+class AsgiClient:
+    """Requests straight into the ASGI app from an event loop in this thread: the path a server's
+    own loop takes (uvicorn calls the app the same way), without TestClient's thread bridge."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+
+    def get(self, path: str, params: Any = None, headers: Any = None) -> httpx.Response:
+        return self.loop.run_until_complete(self.client.get(path, params=params, headers=headers))
+
+    def post(self, path: str, json: Any = None, headers: Any = None) -> httpx.Response:
+        return self.loop.run_until_complete(self.client.post(path, json=json, headers=headers))
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.aclose())
+        self.loop.close()
+
+
+def app_get(client: TestClient | AsgiClient, headers: dict[str, str], path: str,
             params: dict[str, str | float] | None = None) -> Callable[[Any], list[int]]:
     def call(profile_id: Any) -> list[int]:
         response = client.get(path.format(id=profile_id), params=params, headers=headers)
@@ -547,7 +572,7 @@ def app_get(client: TestClient, headers: dict[str, str], path: str,
     return call
 
 
-def app_search(client: TestClient, headers: dict[str, str]) -> Callable[[Any], list[int]]:
+def app_search(client: TestClient | AsgiClient, headers: dict[str, str]) -> Callable[[Any], list[int]]:
     def call(query: Any) -> list[int]:
         response = client.post("/search", json={"text": query, "side": "colleges", "amount": 10}, headers=headers)
         if response.status_code != 200:
@@ -628,6 +653,7 @@ def run_factory(factory: str, db_url: str, workload: Workload, encoder: Encoder,
         h, w = workload.headers, workload.warmup
         match_targets = {"target_p50": TARGET_MATCH_P50_MS, "target_p99": TARGET_MATCH_P99_MS}
         domain = domain_matches(live, state.sessions, settings, ENTERPRISES, COLLEGES, MatchFilter())
+        asgi = AsgiClient(app)
 
         def configure_here() -> None:
             # configure_threads ran in the lifespan's worker thread; FAISS' OpenMP thread count is per thread.
@@ -638,10 +664,14 @@ def run_factory(factory: str, db_url: str, workload: Workload, encoder: Encoder,
             ("GET /enterprises/{id}/matches", f"domain, caller's OpenMP threads = {omp_default} (not configured)",
              workload.enterprise_ids, domain, match_targets, None),
             ("GET /enterprises/{id}/matches", "domain", workload.enterprise_ids, domain, match_targets, configure_here),
+            ("GET /enterprises/{id}/matches", "asgi", workload.enterprise_ids,
+             app_get(asgi, h, "/enterprises/{id}/matches"), match_targets, None),
             ("GET /enterprises/{id}/matches", "app", workload.enterprise_ids,
              app_get(client, h, "/enterprises/{id}/matches"), match_targets, None),
             ("GET /colleges/{id}/matches", "app", workload.college_ids,
              app_get(client, h, "/colleges/{id}/matches"), {}, None),
+            ("POST /search (colleges)", "asgi", workload.search_texts, app_search(asgi, h),
+             {"target_p50": TARGET_SEARCH_P50_MS}, None),
             ("POST /search (colleges)", "app", workload.search_texts, app_search(client, h),
              {"target_p50": TARGET_SEARCH_P50_MS}, None),
             ("GET /enterprises/{id}/matches?province=Xinjiang", "app", workload.enterprise_ids,
@@ -669,6 +699,7 @@ def run_factory(factory: str, db_url: str, workload: Workload, encoder: Encoder,
         run.latencies.append(Latency(factory=factory, case="encode one search text (Encoder.encode)", via="domain",
                                      n=len(samples), p50=p50, p95=p95, p99=p99, mean=mean, first_ms=first))
         log(f"[{factory}] encode one text: p50 {p50:.1f} p95 {p95:.1f} p99 {p99:.1f} ms")
+        asgi.close()
         run.upsert_one_ms = upsert_probe(live)
         log(f"[{factory}] upsert of one unit into the loaded index: {run.upsert_one_ms}")
     finally:

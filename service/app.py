@@ -15,6 +15,7 @@ from matching.lists.build import abandon
 from matching.live import LiveIndex
 from matching.reference import Reference
 from service import __version__, errors
+from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.limits import BodySizeLimit
 from service.routes import catalogue, health, jobs, keys, match_lists, matches, profiles, transfer, ui
@@ -32,10 +33,11 @@ one shape: `{"error": code, "detail": sentence, "fields": [{"field", "reason", "
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+    settings: Settings = app.state.settings
     engine = make_engine(settings.db_url)
     reference = app.state.preloaded_reference or await run_in_threadpool(Reference.load, settings.data_dir)
-    state = AppState(settings=settings, engine=engine, sessions=make_sessionmaker(engine), reference=reference)
+    state = AppState(settings=settings, engine=engine, sessions=make_sessionmaker(engine), reference=reference,
+                     principals=PrincipalCache(settings.key_cache_seconds))
     app.state.matchmaker = state
     revision, head = await run_in_threadpool(current_revision, engine), head_revision()
     if revision != head:
@@ -82,9 +84,8 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     app = FastAPI(title="matchmaker", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.preloaded_reference = reference
     app.state.preloaded_encoder = encoder
-    if settings is not None:
-        app.dependency_overrides[get_settings] = lambda: settings
     config = settings or get_settings()
+    app.state.settings = config
     app.add_middleware(
         BodySizeLimit, default=config.max_body_bytes, overrides={"/import": config.max_import_bytes}
     )

@@ -11,9 +11,11 @@ Creating and deleting profiles is the admin's. A key asking for an object that i
 gets 403 whether or not the object exists, so ids cannot be probed.
 """
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from matching.keys import verify
 from matching.sides import SIDES
@@ -43,16 +45,65 @@ class Principal:
         return self.own_id(side) is not None
 
 
-def authenticate(session: Session, authorization: str | None) -> Principal:
+def bearer_secret(authorization: str | None) -> str:
+    """The key sent as `Authorization: Bearer <key>`; 401 when there is none."""
     if not authorization:
         raise ApiError(401, "an API key is required: send 'Authorization: Bearer <key>'", headers=CHALLENGE)
     scheme, _, secret = authorization.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ApiError(401, "use the Bearer scheme: 'Authorization: Bearer <key>'", headers=CHALLENGE)
-    key = verify(session, secret.strip())
+    return secret.strip()
+
+
+def authenticate(session: Session, authorization: str | None) -> Principal:
+    return lookup(session, bearer_secret(authorization))
+
+
+def lookup(session: Session, secret: str) -> Principal:
+    key = verify(session, secret)
     if key is None:
         raise ApiError(401, "the API key is unknown or revoked", headers=CHALLENGE)
     return Principal(key.id, Role(key.role), key.college_id, key.enterprise_id, key.name)
+
+
+class PrincipalCache:
+    """Keys verified in the last `seconds`, by the hash of their secret.
+
+    A hit spares the request its database lookup and, with it, a hop to a worker thread: measured
+    on the matches route, about 1–2 ms of a request that otherwise takes 8–10. Revoking a key or
+    deleting a profile through this server clears the cache at once; the same change made by
+    another process (the CLI) takes effect within `seconds`. Only keys that verified are kept, so
+    a wrong key always reaches the database.
+    """
+
+    def __init__(self, seconds: float, max_entries: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None or self.clock() - entry[0] > self.seconds:
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # only verified keys come here: a full cache means very many keys
+        self._entries[digest] = (self.clock(), principal)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def verified(sessions: sessionmaker[Session], secret: str) -> Principal:
+    with sessions() as session:
+        return lookup(session, secret)
+
 
 
 def forbid(what: str) -> ApiError:

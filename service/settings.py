@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1_024, description="Largest request body (413 above).")
     max_import_bytes: int = Field(33_554_432, ge=1_024, description="Largest body for POST /import.")
 
+    key_cache_seconds: float = Field(2.0, ge=0, le=300, description="How long a verified API key is trusted "
+                                     "without asking the database again; a key revoked by another process (the "
+                                     "CLI) stops working within this time. 0 asks on every request.")
+
     embedding_model: str = Field(DEFAULT_MODEL, description="A sentence-transformers name or path, loaded offline.")
     embedding_batch_size: int = Field(64, ge=1, le=4096, description="Texts per model.encode call.")
     index_factory: str = Field("Flat", description="FAISS index_factory string; Flat is exact, e.g. "

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from matching.live import LiveIndex
 from matching.reference import Reference
+from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.settings import Settings
 
@@ -17,6 +18,7 @@ class AppState:
     engine: Engine
     sessions: sessionmaker[Session]
     reference: Reference
+    principals: PrincipalCache
     live: LiveIndex | None = None  # the model and both indexes; None until loaded
     ready: bool = False
     jobs: JobRunner | None = None  # background jobs (match lists); created in the app's lifespan

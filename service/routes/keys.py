@@ -8,7 +8,7 @@ from matching import keys
 from matching.models import ApiKey
 from matching.schemas import MAX_ID, KeyCreate, KeyCreated, KeyPublic, KeysPublic
 from service.auth import require_role
-from service.deps import PrincipalDep, SessionDep
+from service.deps import PrincipalDep, SessionDep, StateDep
 
 router = APIRouter(prefix="/keys", tags=["keys"])
 
@@ -36,6 +36,9 @@ def list_(
 
 
 @router.delete("/{key_id}", response_model=KeyPublic, summary="Revoke an API key")
-def revoke(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, who: PrincipalDep) -> KeyPublic:
+def revoke(key_id: Annotated[int, Path(ge=1, le=MAX_ID)], session: SessionDep, who: PrincipalDep,
+           state: StateDep) -> KeyPublic:
     require_role(who, what="manage API keys")
-    return _public(keys.revoke(session, key_id))
+    revoked = keys.revoke(session, key_id)
+    state.principals.clear()  # the key stops working with this response, not when the cache expires
+    return _public(revoked)

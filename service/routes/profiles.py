@@ -23,7 +23,7 @@ from matching.schemas import (
 )
 from matching.sides import COLLEGES, ENTERPRISES, SideSpec
 from service.auth import require_edit, require_read, require_role
-from service.deps import LiveDep, PrincipalDep, ReferenceDep, SessionDep
+from service.deps import LiveDep, PrincipalDep, ReferenceDep, SessionDep, StateDep
 
 ProfileId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PLACE_FIELDS = {"country", "province", "city"}
@@ -113,9 +113,11 @@ def profile_router(
         return profiles.to_public(spec, profiles.replace(session, spec, profile, prepared, live), prepared.warnings)
 
     @router.delete("/{profile_id}", status_code=204, summary=f"Delete a {label} and its units")
-    def delete(profile_id: ProfileId, session: SessionDep, who: PrincipalDep, live: LiveDep) -> Response:
+    def delete(profile_id: ProfileId, session: SessionDep, who: PrincipalDep, live: LiveDep,
+               state: StateDep) -> Response:
         require_role(who, what=f"delete {spec.side}")
         profiles.delete(session, spec, profile_id, live)
+        state.principals.clear()  # keys bound to the profile went with it (ON DELETE CASCADE)
         return Response(status_code=204)
 
     return router
