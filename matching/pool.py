@@ -77,6 +77,12 @@ class Pool:
     word_ids: np.ndarray = field(default_factory=lambda: np.full((0, 8), -1, np.int32))  # -1 padded
     codes: np.ndarray = field(default_factory=lambda: np.full((0, 1), -1, np.int64))  # as numbers, -1 padded
     postings: Postings = field(default_factory=Postings)  # word id → units, from `word_ids`
+    # The profile cards' per-candidate features as columns indexed by profile id, for the same reason:
+    # location (nan where unknown), cooperation modes as bits (`mode_bits`), province (`place_id`, -1).
+    lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lon: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    mode_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    province_id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     def invalidate(self) -> None:
         self._all = None
@@ -114,7 +120,8 @@ class Pool:
                 changed_vectors.append(np.frombuffer(unit.embedding, dtype=np.float32))
         if changed_ids:
             self.index.upsert(changed_ids, np.vstack(changed_vectors))
-        self.profiles[profile.id] = profile_card(self.spec, profile)
+        profile_view = self.profiles[profile.id] = profile_card(self.spec, profile)
+        self._profile_columns(profile_view)
         if self.index.dead_fraction > 0.25 and self.index.ntotal > 1000:
             self.index.compact()  # dead slots cost every unfiltered search a selector
 
@@ -125,6 +132,16 @@ class Pool:
             self.index.remove(card.units)
             for unit_id in card.units:
                 self._forget(unit_id)
+
+    def _profile_columns(self, card: ProfileCard) -> None:
+        if card.id >= len(self.lat):
+            size = max(card.id + 1, 2 * len(self.lat))
+            self.lat, self.lon = _grown(self.lat, size, np.nan), _grown(self.lon, size, np.nan)
+            self.mode_mask, self.province_id = _grown(self.mode_mask, size, 0), _grown(self.province_id, size, -1)
+        self.lat[card.id] = card.lat if card.located else np.nan
+        self.lon[card.id] = card.lon if card.located else np.nan
+        self.mode_mask[card.id] = mode_bits(card.modes)
+        self.province_id[card.id] = place_id(card.province)
 
     def _forget(self, unit_id: int) -> UnitCard | None:
         card = self.units.pop(unit_id, None)
@@ -178,9 +195,40 @@ class Pool:
             codes = code_numbers(card.codes)
             self.codes[unit_id, :len(codes)] = codes
         self.postings.reset()
+        size = max(self.profiles, default=-1) + 1
+        self.lat, self.lon = np.full(size, np.nan), np.full(size, np.nan)
+        self.mode_mask, self.province_id = np.zeros(size, np.int64), np.full(size, -1, np.int64)
+        for profile in self.profiles.values():
+            self._profile_columns(profile)
 
     def profile_units(self, profile_ids: Iterable[int]) -> list[int]:
         return [u for p in profile_ids for u in self.profiles[p].units if u in self.index]
+
+
+_MODE_BITS: dict[str, int] = {}
+_PLACE_IDS: dict[str, int] = {}
+
+
+def mode_bits(modes: Iterable[str]) -> int:
+    """Cooperation modes as a bit mask (one bit per mode name, given on first sight)."""
+    mask = 0
+    for mode in modes:
+        bit = _MODE_BITS.setdefault(mode, len(_MODE_BITS))
+        if bit >= 63:
+            raise ValueError("more than 63 cooperation modes")
+        mask |= 1 << bit
+    return mask
+
+
+def place_id(name: str | None) -> int:
+    """A number for a province name (the same name, the same number); -1 for none."""
+    return -1 if name is None else _PLACE_IDS.setdefault(name, len(_PLACE_IDS))
+
+
+def _grown(column: np.ndarray, size: int, fill: float) -> np.ndarray:
+    out = np.full(size, fill, column.dtype)
+    out[:len(column)] = column
+    return out
 
 
 def code_numbers(codes: Iterable[str]) -> np.ndarray:

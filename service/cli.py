@@ -231,7 +231,8 @@ def keys_create(
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
-    """Revoke an API key; requests with it get 401 from then on.
+    """Revoke an API key; requests with it get 401 from then on (a running server notices within
+    MATCH_KEY_CACHE_SECONDS, 2 s by default; `DELETE /keys/{id}` acts at once).
 
     Example: `matchmaker keys revoke 3`
     """

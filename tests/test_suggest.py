@@ -8,7 +8,7 @@ import dataclasses
 import math
 import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,10 @@ from matching.errors import InvalidInput
 from matching.geography import haversine_km
 from matching.live import LiveIndex
 from matching.models import College, Enterprise
-from matching.pool import Pool
+from matching.pool import Pool, mode_bits
 from matching.prepare import prepare
 from matching.profiles import create
-from matching.ranking import AGREEMENT, FEATURES, RankingSettings, Weights
+from matching.ranking import AGREEMENT, FEATURES, RankingSettings, Weights, mode_overlaps
 from matching.reference import Reference
 from matching.results import SuggestionPublic, SuggestionsPublic
 from matching.schemas import CollegeCreate, EnterpriseCreate
@@ -82,6 +82,7 @@ class ProfileRow:
     lon: float | None
     modes: set[str]
     units: list[Unit]
+    preferred: set[str] = field(default_factory=set)  # enterprises' preferred provinces
 
 
 @dataclass
@@ -119,7 +120,8 @@ def _read_rows(session: Session) -> tuple[dict[int, ProfileRow], dict[int, Profi
     }
     enterprises = {
         e.id: ProfileRow(e.id, e.country, e.province, e.lat, e.lon, set(e.cooperation_modes),
-                         [Unit(g.id, e.id, g.field, g.headcount, vector(g.embedding)) for g in e.talent_gaps])
+                         [Unit(g.id, e.id, g.field, g.headcount, vector(g.embedding)) for g in e.talent_gaps],
+                         set(e.preferred_provinces))
         for e in session.scalars(select(Enterprise))
     }
     session.expunge_all()
@@ -430,6 +432,19 @@ def check_suggestion(world: World, asker: SideSpec, asker_id: int, s: Suggestion
         assert math.isclose(s.components["distance"].value, 1 / (1 + km / CONFIG.distance_scale_km), rel_tol=1e-9)
     else:
         assert s.distance_km is None and s.components["distance"].value == 0.5
+    # Modes and provinces from the database rows (scoring reads them from the pool's columns).
+    if me.modes and them.modes:
+        assert s.components["modes"].value == len(me.modes & them.modes) / len(me.modes)
+    else:
+        assert s.components["modes"].value == 0.5
+    enterprise, college = (me, them) if asker is ENTERPRISES else (them, me)
+    if enterprise.preferred:
+        province = float(college.province in enterprise.preferred)
+    elif college.province and (college.province, college.country) == (enterprise.province, enterprise.country):
+        province = 1.0
+    else:
+        province = 0.5 if college.country == enterprise.country else 0.0
+    assert s.components["provinces"].value == province
 
     assert s.reasons and all(r.strip() for r in s.reasons)
     first = s.matched[0]  # pairs come relevant first, most similar first
@@ -549,3 +564,11 @@ def test_empty_index(tmp_path: Path, reference: Reference, encoder: Encoder) -> 
         result = suggest(live.fresh_pool(session, COLLEGES), query, MatchFilter(province="Xinjiang"), 10, 0, CONFIG, FAST)
         assert result.data == [] and result.reason and "specialties" in result.reason
     engine.dispose()
+
+
+def test_mode_overlap_from_bits_counts_shared_modes_and_treats_none_as_unknown() -> None:
+    asked = frozenset({"internship", "order_class"})
+    offered = np.array([0, mode_bits({"internship"}), mode_bits({"internship", "order_class", "employment"}),
+                        mode_bits({"employment"})])
+    assert mode_overlaps(asked, offered).tolist() == [0.5, 0.5, 1.0, 0.0]
+    assert mode_overlaps(frozenset(), offered).tolist() == [0.5] * 4
