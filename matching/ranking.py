@@ -250,7 +250,7 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
         "capacity": gap_weighted(coverage),
         "reciprocity": harmonic(asker_view, candidate_view),
     }
-    distance_km = haversine_km(query.location, pool.lat[profile_ids], pool.lon[profile_ids])
+    distance_km = great_circle_km(query.location, pool.lat[profile_ids], pool.lon[profile_ids])
     values["distance"] = np.where(np.isnan(distance_km), 0.5,
                                   1.0 / (1.0 + np.nan_to_num(distance_km) / config.distance_scale_km))
     values["modes"] = mode_overlaps(query.modes, pool.mode_mask[profile_ids])
@@ -294,14 +294,7 @@ def harmonic(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
-def distances(origin: tuple[float, float] | None, candidates: Sequence[ProfileCard]) -> np.ndarray:
-    n = len(candidates)
-    lat = np.fromiter((c.lat if c.located else np.nan for c in candidates), np.float64, n)
-    lon = np.fromiter((c.lon if c.located else np.nan for c in candidates), np.float64, n)
-    return haversine_km(origin, lat, lon)
-
-
-def haversine_km(origin: tuple[float, float] | None, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+def great_circle_km(origin: tuple[float, float] | None, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Great-circle km from `origin` to each (lat, lon); nan where either is unknown."""
     if origin is None:
         return np.full(len(lat), np.nan)

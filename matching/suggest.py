@@ -18,7 +18,16 @@ from matching.explain import suggestion
 from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
 from matching.keywords import KeywordStats, keywords
 from matching.pool import Pool, ProfileCard, UnitCard
-from matching.ranking import FEATURES, Query, RankingSettings, Scored, harmonic, keyword_overlaps, score
+from matching.ranking import (
+    FEATURES,
+    Query,
+    RankingSettings,
+    Scored,
+    great_circle_km,
+    harmonic,
+    keyword_overlaps,
+    score,
+)
 from matching.results import SuggestionsPublic
 
 FIRST_K = 64
@@ -267,9 +276,8 @@ def allowed_profiles(pool: Pool, query: Query, where: MatchFilter) -> list[Profi
     cards = [c for c in cards if (not country or c.country == country) and (not province or c.province == province)
              and (not where.mode or where.mode in c.modes)]
     if where.max_distance_km is not None:
-        from matching.ranking import distances
-
-        km = distances(query.location, cards)
+        ids = np.fromiter((c.id for c in cards), np.int64, len(cards))
+        km = great_circle_km(query.location, pool.lat[ids], pool.lon[ids])
         cards = [c for c, d in zip(cards, km, strict=True) if not np.isnan(d) and d <= where.max_distance_km]
     return cards
 
