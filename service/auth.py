@@ -55,10 +55,6 @@ def bearer_secret(authorization: str | None) -> str:
     return secret.strip()
 
 
-def authenticate(session: Session, authorization: str | None) -> Principal:
-    return lookup(session, bearer_secret(authorization))
-
-
 def lookup(session: Session, secret: str) -> Principal:
     key = verify(session, secret)
     if key is None:
@@ -103,7 +99,6 @@ class PrincipalCache:
 def verified(sessions: sessionmaker[Session], secret: str) -> Principal:
     with sessions() as session:
         return lookup(session, secret)
-
 
 
 def forbid(what: str) -> ApiError:
