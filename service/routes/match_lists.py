@@ -5,11 +5,14 @@ lists and the entries that concern it, and nothing else of them.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from matching.errors import Conflict, InvalidInput, Problem
 from matching.geography import GeographyError, normalize_any_province
@@ -31,10 +34,13 @@ from matching.lists.schemas import (
     RejectBody,
     ReportPublic,
 )
+from matching.live import LiveIndex
+from matching.ranking import RankingSettings
 from matching.schemas import MAX_ID, OptionalName
 from matching.sides import COLLEGES, ENTERPRISES
 from matching.vocab import Role, Side
 from service.auth import Principal, forbid, require_role
+from service.background import JobRunner
 from service.deps import JobsDep, LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
 from service.settings import Settings
 from service.state import AppState
@@ -74,36 +80,58 @@ def require_manager(principal: Principal, what: str) -> None:
     require_role(principal, Role.PROGRAM_MANAGER, what=what)
 
 
-def ranker(session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep) -> Ranker:
-    return Ranker(colleges=live.fresh_pool(session, COLLEGES), enterprises=live.fresh_pool(session, ENTERPRISES),
-                  config=ranking, exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                  gap_stats=live.pool(ENTERPRISES).stats)
+@dataclass
+class ListBuilder:
+    """What building a new list or a new round needs, and the one rule for both: over
+    `match_list_sync_max` gaps the work is a background job (202, Location: the job); otherwise it
+    is done in this request (201)."""
+
+    session: Session
+    live: LiveIndex
+    ranking: RankingSettings
+    settings: Settings
+    state: AppState
+    runner: JobRunner
+
+    @cached_property
+    def rank(self) -> Ranker:
+        # Built on first use, so that a caller without the role is refused before any work.
+        live, settings = self.live, self.settings
+        return Ranker(colleges=live.fresh_pool(self.session, COLLEGES),
+                      enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
+                      exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
+                      gap_stats=live.pool(ENTERPRISES).stats)
+
+    def run(self, gaps: int, response: Response, now: Callable[[], MatchList],
+            later: Callable[[], tuple[MatchList, Job]]) -> MatchList:
+        if gaps <= self.settings.match_list_sync_max:
+            return now()
+        lst, job = later()
+        rank, sessions = self.rank, self.state.sessions
+        self.runner.submit(job.id, lambda stop: run_job(sessions, rank, job.id, stop))
+        response.status_code = 202
+        response.headers["Location"] = f"/jobs/{job.id}"
+        return lst
 
 
-def now_or_as_job(gaps: int, settings: Settings, state: AppState, runner: JobsDep, rank: Ranker, response: Response,
-                  now: Callable[[], MatchList], later: Callable[[], tuple[MatchList, Job]]) -> MatchList:
-    """Over `match_list_sync_max` gaps, the work is a background job (202, Location: the job);
-    otherwise it is done in this request (201). The one rule for new lists and new rounds."""
-    if gaps <= settings.match_list_sync_max:
-        return now()
-    lst, job = later()
-    runner.submit(job.id, lambda stop: run_job(state.sessions, rank, job.id, stop))
-    response.status_code = 202
-    response.headers["Location"] = f"/jobs/{job.id}"
-    return lst
+async def get_builder(session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep,
+                      state: StateDep, runner: JobsDep) -> ListBuilder:
+    return ListBuilder(session, live, ranking, settings, state, runner)
+
+
+BuilderDep = Annotated[ListBuilder, Depends(get_builder)]
 
 
 @router.post("", status_code=201, response_model=MatchListPublic,
              summary="Create a match list: candidates for every gap in scope, then an allocation of headcount",
              responses={202: {"model": MatchListPublic, "description": "Being built as a job (see Location)"}})
-def create(body: MatchListCreate, response: Response, session: SessionDep, live: LiveDep, ranking: RankingDep,
-           settings: SettingsDep, state: StateDep, runner: JobsDep, who: PrincipalDep) -> MatchListPublic:
+def create(body: MatchListCreate, response: Response, builder: BuilderDep, who: PrincipalDep) -> MatchListPublic:
     require_manager(who, "create match lists")
+    session = builder.session
     resolved = scope.resolve(session, body.scope)
-    rank = ranker(session, live, ranking, settings)
-    lst = now_or_as_job(len(resolved.gaps), settings, state, runner, rank, response,
-                        now=lambda: build.build_now(session, rank, body, resolved, who_is(who)),
-                        later=lambda: build.build_later(session, body, resolved, who_is(who)))
+    lst = builder.run(len(resolved.gaps), response,
+                      now=lambda: build.build_now(session, builder.rank, body, resolved, who_is(who)),
+                      later=lambda: build.build_later(session, body, resolved, who_is(who)))
     return store.public(session, lst)
 
 
@@ -120,18 +148,17 @@ def read(list_id: ListId, session: SessionDep, _: PrincipalDep) -> MatchListPubl
 @router.post("/{list_id}/rounds", status_code=201, response_model=MatchListPublic,
              summary="Another round: allocate the unfilled demand to the capacity left",
              responses={202: {"model": MatchListPublic, "description": "Being built as a job (see Location)"}})
-def new_round(list_id: ListId, response: Response, session: SessionDep, live: LiveDep, ranking: RankingDep,
-              settings: SettingsDep, state: StateDep, runner: JobsDep, who: PrincipalDep) -> MatchListPublic:
+def new_round(list_id: ListId, response: Response, builder: BuilderDep, who: PrincipalDep) -> MatchListPublic:
     require_manager(who, "build match lists")
+    session = builder.session
     current = store.get(session, list_id)
     unfilled = build.unfilled_gaps(session, current) if current.status == "ready" else None
     if unfilled == 0:
         raise Conflict(f"every gap of match list {list_id} is filled: there is nothing left to allocate")
-    rank = ranker(session, live, ranking, settings)
     # A list that is not ready goes the direct way, where round_now refuses it with a 409.
-    lst = now_or_as_job(unfilled or 0, settings, state, runner, rank, response,
-                        now=lambda: build.round_now(session, rank, current, who_is(who)),
-                        later=lambda: (current, build.round_later(session, current, who_is(who))))
+    lst = builder.run(unfilled or 0, response,
+                      now=lambda: build.round_now(session, builder.rank, current, who_is(who)),
+                      later=lambda: (current, build.round_later(session, current, who_is(who))))
     return store.public(session, lst)
 
 

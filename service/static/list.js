@@ -269,18 +269,12 @@
     const text = panel.commentText.value.trim();
     if (!text || !current) return;
     const id = current.id;
-    const button = document.getElementById("comment-submit");
-    button.disabled = true;
-    try {
+    await MM.busy(document.getElementById("comment-submit"), async () => {
       await api("POST", `${base}/entries/${id}/comments`, { text });
       panel.commentText.value = "";
       showEntry(await api("GET", `${base}/entries/${id}`));
       show(`Comment added to entry ${id}.`, "success");
-    } catch (err) {
-      showError(err);
-    } finally {
-      button.disabled = false;
-    }
+    });
   });
 
   /* --- filters, sorting, rounds -------------------------------------------------------------- */
@@ -326,9 +320,7 @@
   }
 
   document.getElementById("new-round").addEventListener("click", async (event) => {
-    const button = event.currentTarget;
-    button.disabled = true;
-    try {
+    await MM.busy(event.currentTarget, async () => {
       const { status, data } = await request("POST", `${base}/rounds`);
       if (status === 202 && data.job_id) {
         if (await waitForJob(data.job_id, "The new round")) show(`Round ${data.rounds || ""} allocated.`, "success");
@@ -337,11 +329,7 @@
         await loadEntries();
         show(`Round ${data.rounds} allocated: ${fmt.num((data.counts || {}).entries)} entries in the list.`, "success");
       }
-    } catch (err) {
-      showError(err);
-    } finally {
-      button.disabled = false;
-    }
+    });
   });
 
   (async () => {

@@ -2,7 +2,7 @@
 "use strict";
 
 (function () {
-  const { el, api, request, show, showError, badge, fmt, pager, followJob, jobOutcome, UI, query } = window.MM;
+  const { el, api, request, show, showError, badge, fmt, pager, followJob, jobOutcome, UI, query, busy } = window.MM;
   if (!window.MM.requireKey()) return;
 
   const tbody = document.getElementById("lists-body");
@@ -81,8 +81,7 @@
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    submit.disabled = true;
-    try {
+    await busy(submit, async () => {
       const { status, data } = await request("POST", "/match-lists", body());
       await load();
       if (status === 202 && data.job_id) {
@@ -92,11 +91,7 @@
       } else {
         created(data);
       }
-    } catch (err) {
-      showError(err);
-    } finally {
-      submit.disabled = false;
-    }
+    });
   });
 
   document.getElementById("refresh").addEventListener("click", load);

@@ -154,15 +154,10 @@
   for (const button of document.querySelectorAll("#exports button[data-part]")) {
     button.addEventListener("click", async () => {
       const { part, format } = button.dataset;
-      button.disabled = true;
-      try {
+      await MM.busy(button, async () => {
         const name = await MM.download(`${base}/export?format=${format}&part=${part}`, `match-list-${listId}-${part}.${format}`);
         show(`Saved ${name}.`, "success");
-      } catch (err) {
-        showError(err);
-      } finally {
-        button.disabled = false;
-      }
+      });
     });
   }
   document.getElementById("refresh").addEventListener("click", load);

@@ -305,9 +305,22 @@
     return s ? `?${s}` : "";
   }
 
+  /* Runs `work` with `button` disabled, so a second click cannot send it twice; an error goes to
+     the message area. */
+  async function busy(button, work) {
+    button.disabled = true;
+    try {
+      await work();
+    } catch (err) {
+      showError(err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   window.MM = {
     API, UI, ApiError, key, setKey, clearKey, requireKey, request, api, show, clearMessages, showError,
-    el, svg, badge, facts, fmt, pager, followJob, jobOutcome, download, query,
+    el, svg, badge, facts, fmt, pager, followJob, jobOutcome, download, query, busy,
     listId: body.dataset.listId ? Number(body.dataset.listId) : null,
   };
 
