@@ -7,7 +7,7 @@ lists and the entries that concern it, and nothing else of them.
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
@@ -120,11 +120,13 @@ async def get_builder(session: SessionDep, live: LiveDep, ranking: RankingDep, s
 
 
 BuilderDep = Annotated[ListBuilder, Depends(get_builder)]
+AS_JOB: dict[int | str, dict[str, Any]] = {
+    202: {"model": MatchListPublic, "description": "Being built as a job (see Location)"}}
 
 
 @router.post("", status_code=201, response_model=MatchListPublic,
              summary="Create a match list: candidates for every gap in scope, then an allocation of headcount",
-             responses={202: {"model": MatchListPublic, "description": "Being built as a job (see Location)"}})
+             responses=AS_JOB)
 def create(body: MatchListCreate, response: Response, builder: BuilderDep, who: PrincipalDep) -> MatchListPublic:
     require_manager(who, "create match lists")
     session = builder.session
@@ -147,7 +149,7 @@ def read(list_id: ListId, session: SessionDep, _: PrincipalDep) -> MatchListPubl
 
 @router.post("/{list_id}/rounds", status_code=201, response_model=MatchListPublic,
              summary="Another round: allocate the unfilled demand to the capacity left",
-             responses={202: {"model": MatchListPublic, "description": "Being built as a job (see Location)"}})
+             responses=AS_JOB)
 def new_round(list_id: ListId, response: Response, builder: BuilderDep, who: PrincipalDep) -> MatchListPublic:
     require_manager(who, "build match lists")
     session = builder.session
