@@ -21,6 +21,9 @@ SMALL_SET = 4096
 # Single queries are latency-bound: FAISS' OpenMP threads cost more than they give (2-3x slower
 # with 2 threads here), and below this many queries FAISS skips BLAS unless told otherwise.
 BLAS_THRESHOLD = 1
+# Up to this many queries, similarities to chosen units are computed in place (`_inner_products_at`);
+# with more (a college's ~9 specialties) a BLAS product over the copied rows is as fast.
+FEW_QUERIES = 4
 _threads = 1  # set by configure_threads; applied in every searching thread
 
 
@@ -188,6 +191,8 @@ class VectorIndex:
         """Cosine similarity of each query with each of the given units (queries × ids)."""
         queries = self._check(queries, None)
         slots = self.slots_of(ids)
+        if len(queries) <= FEW_QUERIES:
+            return _inner_products_at(queries, self._vector_buf, slots)
         if len(slots) * 4 > self._size:
             # Copying most of the vectors out costs more than multiplying them all where they lie.
             everything: np.ndarray = queries @ self._vectors.T
@@ -295,6 +300,18 @@ class VectorIndex:
         if rows is not None and vectors.shape[0] != rows:
             raise ValueError(f"{rows} ids but {vectors.shape[0]} vectors")
         return vectors
+
+
+def _inner_products_at(queries: np.ndarray, vectors: np.ndarray, slots: np.ndarray) -> np.ndarray:
+    """queries × slots inner products, reading each row of `vectors` where it lies. For a few
+    queries, copying the rows out first (`vectors[slots]`) costs more than the products: 0.22
+    against 0.56 ms for 2.3 queries × 2,750 rows of a 100,000-row matrix (measured here)."""
+    out = np.empty((len(queries), len(slots)), np.float32)
+    if out.size:
+        per_query = np.ascontiguousarray(np.broadcast_to(slots, out.shape), dtype=np.int64)
+        _faiss.fvec_inner_products_by_idx(faiss.swig_ptr(out), faiss.swig_ptr(queries), faiss.swig_ptr(vectors),
+                                          faiss.swig_ptr(per_query), vectors.shape[1], len(queries), len(slots))
+    return out
 
 
 def _grown(buffer: np.ndarray, used: int, capacity: int) -> np.ndarray:

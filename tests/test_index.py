@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.index import EXACT, SMALL_SET, Hits, VectorIndex
+from embeddings.index import EXACT, FEW_QUERIES, SMALL_SET, Hits, VectorIndex
 
 DIM = 32
 N = 6000  # more than SMALL_SET, so a large filter goes through FAISS' selector
@@ -89,6 +89,28 @@ def test_flat_search_equals_brute_force(flat: VectorIndex, data: tuple[np.ndarra
         assert_same_ranking(exact, ref_ids, ref_sims, sim_of, queries)
         if allowed is not None:
             assert set(fast.ids.ravel().tolist()) <= set(allowed.tolist())
+
+
+@pytest.mark.parametrize("n_queries", [1, FEW_QUERIES, FEW_QUERIES + 1, 9])
+@pytest.mark.parametrize("share", [0.01, 0.5])
+def test_similarities_equal_brute_force(data: tuple[np.ndarray, np.ndarray, np.ndarray], n_queries: int,
+                                        share: float) -> None:
+    """In place for a few queries, by copied rows or the whole matrix for more: the same products,
+    in the order asked (including repeats), after updates moved units to new slots."""
+    ids, vectors, queries = data
+    index = VectorIndex(DIM).build(ids, vectors)
+    rng = np.random.default_rng(n_queries)
+    moved = ids[:200]
+    new_rows = unit_rows(rng, len(moved))
+    index.upsert(moved, new_rows)
+    by_id = dict(zip(ids.tolist(), vectors, strict=True)) | dict(zip(moved.tolist(), new_rows, strict=True))
+    asked = rng.choice(ids, int(share * N))
+    asked = np.concatenate([asked, asked[:3]])
+    want = queries[:n_queries].astype(np.float64) @ np.stack([by_id[int(u)] for u in asked]).astype(np.float64).T
+    got = index.similarities(queries[:n_queries], asked)
+    assert got.shape == (n_queries, len(asked)) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert index.similarities(queries[:n_queries], np.zeros(0, np.int64)).shape == (n_queries, 0)
 
 
 def test_filter_smaller_than_k_pads_with_minus_one(flat: VectorIndex,
