@@ -70,6 +70,8 @@ class Pool:
     # Every indexed unit in profile order, and the cards: what an unfiltered query scans; rebuilt
     # lazily after a change.
     _all: tuple[np.ndarray, list[ProfileCard]] | None = None
+    # Units of `_all` by province (`place_id`), made on first use and dropped with `_all`.
+    _places: dict[int, np.ndarray] = field(default_factory=dict)
     # The unit cards as columns indexed by unit id (-1 / 0 where no unit), kept in step with
     # `units`: scoring reads these, so its cost has no Python loop per candidate unit.
     owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -93,7 +95,19 @@ class Pool:
             ids = np.array([u for c in cards for u in c.units if u in self.index], dtype=np.int64)
             with_units = [c for c in cards if any(u in self.index for u in c.units)]
             self._all = (ids, with_units)
+            self._places = {}
         return self._all
+
+    def units_in(self, provinces: Iterable[str]) -> np.ndarray:
+        """Indexed units of the profiles in these provinces (by name)."""
+        units, _ = self.everything()  # rebuilt after any change, which also empties `_places`
+        wanted = sorted({place_id(name) for name in provinces})
+        missing = [p for p in wanted if p not in self._places]
+        if missing:
+            where = self.province_id[self.owner[units]]
+            for p in missing:
+                self._places[p] = units[where == p]
+        return np.concatenate([units[:0], *(self._places[p] for p in wanted)])
 
     def apply(self, profile: Profile) -> None:
         """Take a committed profile's current state (its units must carry their vectors)."""

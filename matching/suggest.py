@@ -5,7 +5,8 @@ inside the search (never after it). With an exact index, one round of retrieval 
 kept when no candidate left unseen could still reach the page (either its best similarity is below
 `min_similarity` for every query unit, or an upper bound on its score is below the page's last
 score); otherwise every allowed candidate is scored. An approximate index deepens its search until
-the page is full. Small sets are scored in full.
+the page is full; for an enterprise without filters it also fetches the most similar colleges in
+the provinces it prefers (`place_candidates`). Small sets are scored in full.
 """
 
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from matching.ranking import (
 from matching.results import SuggestionsPublic
 
 FIRST_K = 64
+PLACE_K = 8  # per gap, from the colleges in the enterprise's provinces (approximate indexes only)
 KEYWORD_BUDGET = 2_000  # units fetched by keyword per query unit in the first round
 EXACT_SCAN_MAX = 20_000  # allowed units up to which every candidate is scored
 
@@ -109,12 +111,13 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
     restrict = None if everything else allowed_units
     k, budget = max(FIRST_K, 4 * need), KEYWORD_BUDGET
     lexical_weight = config.weights.normalised()["keywords"] > 0
+    nearby = place_candidates(pool, query, PLACE_K) if everything and not index.exact else np.zeros(0, np.int64)
     while True:
         hits = index.search(query.vectors, k, restrict)
         lexical = keyword_candidates(pool, query, stats, budget, k) if lexical_weight else KeywordHits()
         extra = lexical.units[pool.index.live_mask(lexical.units) if everything else np.isin(lexical.units,
                                                                                                allowed_units)]
-        found = np.union1d(hits.ids[hits.ids >= 0], extra)
+        found = np.union1d(hits.ids[hits.ids >= 0], np.concatenate([extra, nearby]))
         candidates = profiles_of(pool, found)
         units = allowed_unit_subset(pool, candidates, allowed_units)
         scored = score_profiles(pool, query, candidates, units, config, stats)
@@ -176,6 +179,23 @@ def keyword_candidates(pool: Pool, query: Query, stats: KeywordStats, budget: in
         chosen[top[:keep]] = True
         bound = max(bound, float(row[top[keep]]))  # the best overlap among the units left out
     return KeywordHits(units=units[chosen], bound=min(1.0, bound))
+
+
+def place_candidates(pool: Pool, query: Query, k: int) -> np.ndarray:
+    """Units of the colleges an enterprise's province feature favours (in its preferred provinces,
+    else in its own): the `k` most similar to each of its gaps. An approximate search fetches by
+    similarity alone and misses near-equal colleges that win on place; measured at 100,000
+    specialties, this raised HNSW32's recall@10 against exact from 0.67 to 0.72 for about 0.3 ms."""
+    profile = query.profile
+    if profile is None or not query.is_enterprise:
+        return np.zeros(0, np.int64)
+    places = profile.preferred_provinces or ({profile.province} if profile.province else set())
+    units = pool.units_in(places)
+    if not len(units):
+        return units
+    hits = pool.index.search(query.vectors, k, units)
+    found: np.ndarray = np.unique(hits.ids[hits.ids >= 0])
+    return found
 
 
 def _cheapest(pool: Pool, ids: np.ndarray, pad: int, budget: int) -> tuple[np.ndarray, np.ndarray]:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import matching.suggest as suggest_module
 from embeddings.encoder import Encoder
 from embeddings.index import configure_threads
 from matching.db import make_engine, make_sessionmaker, upgrade
@@ -27,13 +28,22 @@ from matching.live import LiveIndex
 from matching.models import College, Enterprise
 from matching.pool import Pool, mode_bits
 from matching.prepare import prepare
-from matching.profiles import create
+from matching.profiles import create, delete
 from matching.ranking import AGREEMENT, FEATURES, RankingSettings, Weights, mode_overlaps
 from matching.reference import Reference
 from matching.results import SuggestionPublic, SuggestionsPublic
 from matching.schemas import CollegeCreate, EnterpriseCreate
 from matching.sides import COLLEGES, ENTERPRISES, SIDES, SideSpec
-from matching.suggest import MatchFilter, profile_query, suggest, text_query
+from matching.suggest import (
+    PLACE_K,
+    MatchFilter,
+    allowed_unit_ids,
+    place_candidates,
+    profile_query,
+    retrieve_and_score,
+    suggest,
+    text_query,
+)
 from matching.vocab import Side
 from tests.sampledb import sample_copy, shared_file
 
@@ -510,6 +520,98 @@ def test_keyword_retrieval_sees_units_written_after_its_postings_were_built(
         assert_same_pages(fast, brute.data, mill.id)
         ours = [s for s in fast.data if s.id == made.id]
         assert ours and "quillwort" in ours[0].matched[0].shared_keywords
+    engine.dispose()
+
+
+# --- (c2) retrieval by place, for approximate indexes ---------------------------------------------------------
+
+
+def units_of_provinces(rows: dict[int, ProfileRow], provinces: set[str]) -> set[int]:
+    return {u.id for r in rows.values() if r.province in provinces for u in r.units}
+
+
+def test_units_in_are_the_units_of_the_profiles_in_those_provinces(world: World) -> None:
+    pool = world.pool(COLLEGES)
+    for provinces in ({"Xinjiang"}, {"Xinjiang", "Gansu", "Shaanxi"}, {"Nowhere Province"}, set()):
+        got = pool.units_in(provinces)
+        assert len(got) == len(set(got.tolist()))
+        assert set(got.tolist()) == units_of_provinces(world.colleges, provinces), provinces
+    assert len(units_of_provinces(world.colleges, {"Xinjiang"})) > 0
+
+
+def test_units_in_follows_writes(tmp_path_factory: pytest.TempPathFactory, reference: Reference,
+                                 encoder: Encoder) -> None:
+    """The per-province lists are cached; a created or deleted profile shows at once."""
+    engine = make_engine(f"sqlite:///{sample_copy(tmp_path_factory, reference, encoder, 'places')}")
+    with make_sessionmaker(engine)() as session:
+        live = LiveIndex(Embedder(encoder, reference.catalogue), None)
+        live.load(session)
+        pool = live.fresh_pool(session, COLLEGES)
+        before = set(pool.units_in({"Xinjiang"}).tolist())
+        body = CollegeCreate.model_validate({
+            "name": "Bosten Lake Polytechnic", "country": "CN", "province": "Xinjiang", "city": "Korla",
+            "specialties": [{"name": "Chemical process operation", "annual_graduates": 80}]})
+        made = create(session, COLLEGES, prepare(COLLEGES, body, reference), live)
+        mine = {u.id for u in COLLEGES.units_of(made)}
+        assert set(live.fresh_pool(session, COLLEGES).units_in({"Xinjiang"}).tolist()) == before | mine
+        delete(session, COLLEGES, made.id, live)
+        assert set(live.fresh_pool(session, COLLEGES).units_in({"Xinjiang"}).tolist()) == before
+    engine.dispose()
+
+
+def test_place_candidates_are_each_gaps_most_similar_units_in_the_enterprises_provinces(world: World) -> None:
+    pool, gaps = world.pool(COLLEGES), world.pool(ENTERPRISES)
+    k, seen = 5, 0
+    vectors = {u.id: u.vector for r in world.colleges.values() for u in r.units}
+    for asker_id in sorted(world.enterprises)[::10]:
+        row = world.enterprises[asker_id]
+        places = row.preferred or ({row.province} if row.province else set())
+        query = profile_query(gaps, asker_id, is_enterprise=True)
+        got = place_candidates(pool, query, k)
+        inside = sorted(units_of_provinces(world.colleges, places))
+        assert set(got.tolist()) <= set(inside) and len(got) == len(set(got.tolist()))
+        if not inside or not query.units:
+            assert len(got) == 0
+            continue
+        seen += 1
+        # Per gap: the k best similarities among the units returned are the k best of all inside
+        # (compared as values: equal texts give equal vectors, so ids may tie).
+        everything = query.vectors @ np.stack([vectors[u] for u in inside]).T
+        returned = query.vectors @ np.stack([vectors[int(u)] for u in got]).T
+        for q in range(len(query.units)):
+            want = np.sort(everything[q])[::-1][:k]
+            np.testing.assert_allclose(np.sort(returned[q])[::-1][:len(want)], want, atol=1e-5)
+    assert seen >= 20
+    college_query = profile_query(pool, sorted(world.colleges)[0], is_enterprise=False)
+    assert len(place_candidates(gaps, college_query, k)) == 0  # enterprises' preferences decide; not a college's
+
+
+def test_an_approximate_index_also_scores_the_colleges_in_the_enterprises_provinces(
+        tmp_path_factory: pytest.TempPathFactory, reference: Reference, encoder: Encoder,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a first round of one unit per gap and no keyword retrieval, so that the sample's few
+    thousand specialties do not all come back by similarity anyway."""
+    monkeypatch.setattr(suggest_module, "FIRST_K", 1)
+    config = RankingSettings(weights=Weights(keywords=0))
+    engine = make_engine(f"sqlite:///{sample_copy(tmp_path_factory, reference, encoder, 'hnsw')}")
+    with make_sessionmaker(engine)() as session:
+        live = LiveIndex(Embedder(encoder, reference.catalogue), None, "HNSW32")
+        live.load(session)
+        pool, gaps = live.fresh_pool(session, COLLEGES), live.fresh_pool(session, ENTERPRISES)
+        assert not pool.index.exact
+        checked = missed = 0  # missed: colleges in its provinces that similarity alone would not fetch
+        for asker_id in sorted(gaps.profiles)[::20]:
+            query = profile_query(gaps, asker_id, is_enterprise=True)
+            nearby = place_candidates(pool, query, PLACE_K)
+            if not len(nearby):
+                continue
+            allowed = allowed_unit_ids(pool, None, None)
+            scored = retrieve_and_score(pool, query, None, allowed, 1, config, FAST, gaps.stats)
+            assert set(pool.owner[nearby].tolist()) <= set(scored.profile_ids.tolist()), asker_id
+            checked += 1
+            missed += len(set(pool.owner[nearby].tolist()) - set(pool.owner[pool.index.search(
+                query.vectors, 4, None).ids.ravel()].tolist()))
+        assert checked >= 10 and missed >= 10
     engine.dispose()
 
 
