@@ -90,8 +90,7 @@ def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: in
     page = order[offset:offset + limit]
     data = [suggestion(pool, query, scored, int(i), offset + r + 1, config, stats) for r, i in enumerate(page)]
     reason = None if data else f"fewer than {offset + 1} suggestions"
-    return SuggestionsPublic.model_validate({"data": data, "count": len(data), "offset": offset, "limit": limit,
-                                             "reason": reason})
+    return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
 
 
 def ranked(scored: Scored) -> np.ndarray:
