@@ -8,11 +8,14 @@ are kept beside FAISS: exact scoring of candidates and small filtered searches r
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 from threadpoolctl import threadpool_limits
+
+from embeddings.files import write_atomic
 
 _faiss: Any = faiss  # its stubs lag the library (no SearchParametersHNSW, IVF keyword arguments)
 EXACT = "Flat"
@@ -201,12 +204,16 @@ class VectorIndex:
 
     # --- persistence ---------------------------------------------------------------------------
 
-    def save(self, path: str) -> None:
-        """Write the FAISS structure and slot map; raw vectors stay in the database."""
+    def save(self, path: str) -> tuple[Path, Path]:
+        """Write the FAISS structure and slot map, each whole or not at all (a process killed while
+        saving leaves the previous file); raw vectors stay in the database. Returns the two files."""
         if self._index is None:
             self._index = self._new_index(self._vectors)
-        faiss.write_index(self._index, f"{path}.faiss")
-        np.save(f"{path}.slots.npy", self._slot_unit)
+        index, slots = self._index, self._slot_unit
+        structure, slot_map = Path(f"{path}.faiss"), Path(f"{path}.slots.npy")
+        write_atomic(structure, lambda tmp: faiss.write_index(index, tmp))
+        write_atomic(slot_map, lambda tmp: _save_npy(tmp, slots))
+        return structure, slot_map
 
     def load(self, path: str) -> None:
         """Read a saved FAISS structure; the vectors come from the caller (the database)."""
@@ -312,6 +319,11 @@ def _inner_products_at(queries: np.ndarray, vectors: np.ndarray, slots: np.ndarr
         _faiss.fvec_inner_products_by_idx(faiss.swig_ptr(out), faiss.swig_ptr(queries), faiss.swig_ptr(vectors),
                                           faiss.swig_ptr(per_query), vectors.shape[1], len(queries), len(slots))
     return out
+
+
+def _save_npy(path: str, array: np.ndarray) -> None:
+    with open(path, "wb") as f:  # a file object: np.save would add ".npy" to the temporary name
+        np.save(f, array)
 
 
 def _grown(buffer: np.ndarray, used: int, capacity: int) -> np.ndarray:

@@ -3,12 +3,14 @@
 Writes go: embed new or changed units → bump the side's index version → commit → apply to the
 pool, all in the request that made the change. The index on disk carries a manifest; at start it
 is used only if the manifest matches the database, else it is rebuilt from the stored vectors.
+
+The saved files are derived data, so a process killed while saving must cost a rebuild, never a
+wrong index: each file is replaced whole, the manifest (written last) holds their digests, and a
+saved index that fails any check, or cannot be read at all, is rebuilt from the database.
 """
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -20,6 +22,7 @@ import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from embeddings.files import digest, write_text_atomic
 from embeddings.index import VectorIndex
 from embeddings.texts import text_key
 from matching.embedding import Embedder
@@ -31,7 +34,7 @@ from matching.sides import SIDES, Profile, SideSpec
 from matching.vocab import Side
 
 log = logging.getLogger("matchmaker.index")
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: with the digests of the files it describes
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Manifest:
     unit_count: int
     version: int
     last_change: str | None
+    files: dict[str, str] | None = None  # file name → SHA-256, as saved
     format: int = MANIFEST_FORMAT
 
 
@@ -129,8 +133,9 @@ class LiveIndex:
                     if set(index.unit_ids().tolist()) != set(ids):
                         raise ValueError("saved index holds other units")
                     index.fill_vectors(id_array, vectors)
-                except (OSError, ValueError, RuntimeError) as exc:
-                    reason = f"saved index unusable: {exc}"
+                except Exception as exc:  # whatever a damaged file raises (EOFError, RuntimeError, …): rebuild
+                    reason = f"saved index unusable: {type(exc).__name__}: {exc}"
+                    index = VectorIndex(self.embedder.encoder.dimension, self.factory, self.nprobe)
             elif not use_saved:
                 reason = reason or "reload requested"
             if reason is not None or not use_saved:
@@ -156,15 +161,16 @@ class LiveIndex:
         with pool.lock:
             self.directory.mkdir(parents=True, exist_ok=True)
             changed = session.scalar(select(IndexVersion.changed_at).where(IndexVersion.side == str(spec.side)))
-            manifest = self.manifest(spec, changed)
-            pool.index.save(str(self._path(spec)))
-            _write_atomic(self._path(spec).with_suffix(".manifest.json"), json.dumps(asdict(manifest), indent=2))
+            saved = pool.index.save(str(self._path(spec)))
+            manifest = self.manifest(spec, changed, {path.name: digest(path) for path in saved})
+            write_text_atomic(self._path(spec).with_suffix(".manifest.json"), json.dumps(asdict(manifest), indent=2))
 
-    def manifest(self, spec: SideSpec, changed: datetime | None = None) -> Manifest:
+    def manifest(self, spec: SideSpec, changed: datetime | None = None,
+                 files: dict[str, str] | None = None) -> Manifest:
         pool = self.pool(spec)
         return Manifest(side=str(spec.side), model=self.embedder.model, dimension=self.embedder.encoder.dimension,
                         factory=self.factory, unit_count=len(pool.index), version=pool.version,
-                        last_change=changed.isoformat() if changed else None)
+                        last_change=changed.isoformat() if changed else None, files=files)
 
     def reindex(self, session: Session, progress: ProgressFactory = no_progress, re_embed: bool = False) -> int:
         """Rebuild both indexes from the database; `re_embed` encodes every unit again."""
@@ -197,6 +203,17 @@ class LiveIndex:
         for key, value in expected.items():
             if saved.get(key) != value:
                 return f"manifest {key} is {saved.get(key)!r}, expected {value!r}"
+        # The files must be the ones this manifest was written for: a save killed between a file and
+        # the manifest leaves a newer file beside an older manifest.
+        files = saved.get("files")
+        if not isinstance(files, dict) or not files:
+            return "manifest lists no files"
+        for name, sha in files.items():
+            try:
+                if digest(path.with_name(name)) != sha:
+                    return f"{name} is not the file its manifest describes"
+            except OSError as exc:
+                return f"{name} unreadable: {exc}"
         return None
 
     def _embed_missing(self, session: Session, spec: SideSpec, progress: ProgressFactory, batch: int = 2000) -> int:
@@ -233,13 +250,6 @@ def bump(session: Session, spec: SideSpec) -> None:
         update(IndexVersion).where(IndexVersion.side == str(spec.side))
         .values(version=IndexVersion.version + 1, changed_at=utcnow())
     )
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def unit_count(session: Session, spec: SideSpec) -> int:

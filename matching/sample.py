@@ -20,10 +20,20 @@ def is_empty(session: Session) -> bool:
 
 def load_sample(session: Session, ref: Reference, data_dir: Path,
                 progress: ProgressFactory = no_progress) -> dict[str, int]:
-    """Import both sample files, each all or nothing; returns how many profiles each side got."""
+    """Import both sample files in one transaction; returns how many profiles each side got.
+
+    One transaction, because "load the sample into an *empty* database" is decided once: a first
+    start killed between the two sides must not leave colleges that make the next start skip the
+    enterprises.
+    """
     created = {}
-    for spec in (COLLEGES, ENTERPRISES):
-        text = (data_dir / SAMPLE_DIR / f"{spec.side}.jsonl").read_text(encoding="utf-8")
-        report = transfer.import_text(session, spec, text, "jsonl", ref, progress=progress)
-        created[str(spec.side)] = report.created
+    try:
+        for spec in (COLLEGES, ENTERPRISES):
+            text = (data_dir / SAMPLE_DIR / f"{spec.side}.jsonl").read_text(encoding="utf-8")
+            report = transfer.import_text(session, spec, text, "jsonl", ref, progress=progress, commit=False)
+            created[str(spec.side)] = report.created
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return created

@@ -249,12 +249,15 @@ def _existing_keys(session: Session, spec: SideSpec, keys: list[str]) -> dict[st
 
 def write(session: Session, spec: SideSpec, good: list[tuple[int, Prepared]],
           progress: Progress | None = None, live: "LiveIndex | None" = None,
-          embed_progress: ProgressFactory = no_progress) -> int:
+          embed_progress: ProgressFactory = no_progress, commit: bool = True) -> int:
     """Write all prepared profiles in one transaction: all of them land, or none.
 
     With a live index, every unit is embedded before the commit, so no unit is ever stored
-    without its vector, and the index takes the profiles right after.
+    without its vector, and the index takes the profiles right after. Without one, `commit=False`
+    leaves the transaction open, for a caller that writes more in it (the sample's two sides).
     """
+    if live is not None and not commit:
+        raise ValueError("a live index is applied after its commit; commit=False needs live=None")
     added: list[Profile] = []
     try:
         for start in range(0, len(good), BATCH):
@@ -265,7 +268,8 @@ def write(session: Session, spec: SideSpec, good: list[tuple[int, Prepared]],
             if progress:
                 progress(len(batch))
         if live is None:
-            session.commit()
+            if commit:
+                session.commit()
         else:
             live.before_commit(session, spec, added, embed_progress)
             with live.committing(spec):
@@ -284,7 +288,7 @@ def write(session: Session, spec: SideSpec, good: list[tuple[int, Prepared]],
 
 def import_text(session: Session, spec: SideSpec, text: str, fmt: str, ref: Reference, *,
                 partial: bool = False, progress: ProgressFactory = no_progress,
-                live: "LiveIndex | None" = None) -> ImportReport:
+                live: "LiveIndex | None" = None, commit: bool = True) -> ImportReport:
     records, unreadable = parse(spec, text, fmt)
     with progress(f"checking {spec.side}", len(records)) as advance:
         checked = check(session, spec, records, ref, advance)
@@ -296,7 +300,7 @@ def import_text(session: Session, spec: SideSpec, text: str, fmt: str, ref: Refe
     if not records and not problems:
         raise InvalidInput.of([Problem("body", f"the file holds no {spec.side}")])
     with progress(f"writing {spec.side}", len(checked.good)) as advance:
-        created = write(session, spec, checked.good, advance, live, progress)
+        created = write(session, spec, checked.good, advance, live, progress, commit)
     rows = len(records) + len({p.line for p in unreadable})
     return ImportReport(
         side=str(spec.side), format=fmt, rows=rows, created=created, rejected=rows - created,

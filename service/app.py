@@ -11,7 +11,8 @@ from embeddings.encoder import Encoder, load_encoder, set_encode_threads
 from embeddings.index import configure_threads
 from matching.db import current_revision, head_revision, make_engine, make_sessionmaker
 from matching.embedding import Embedder
-from matching.lists.build import abandon
+from matching.lists.build import abandon, reclaim
+from matching.lists.leases import leases_for
 from matching.live import LiveIndex
 from matching.reference import Reference
 from service import __version__, errors
@@ -47,7 +48,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         encoder = app.state.preloaded_encoder or await run_in_threadpool(
             load_encoder, settings.embedding_model, settings.embedding_batch_size)
         state.live = await run_in_threadpool(load_live, state, encoder)
-        state.jobs = JobRunner()
+        leases = leases_for(engine)
+        # Jobs whose server was killed would say `running` for ever: fail them before serving.
+        await run_in_threadpool(reclaim, state.sessions, leases)
+        state.jobs = JobRunner(leases=leases)
         state.ready = True
     try:
         yield
@@ -57,6 +61,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             # Running jobs stop between enterprises and are marked failed; queued ones never start.
             never = await run_in_threadpool(state.jobs.shutdown)
             await run_in_threadpool(abandon, state.sessions, never)
+            await run_in_threadpool(state.jobs.close)
         if state.live is not None:
             with state.sessions() as session:
                 await run_in_threadpool(state.live.save, session)

@@ -1,6 +1,7 @@
 """Suggestions through HTTP on both backends: what is listed, that deleted units never are, the index on disk,
 changes made by another process, access, and client mistakes."""
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -281,12 +282,34 @@ def truncate_slots(index_dir: Path) -> None:
     (index_dir / "colleges.slots.npy").write_bytes(b"\x93NUMPY")
 
 
+def shuffle_slots(index_dir: Path) -> None:
+    """A whole slot map of the same units in another order, as a save killed between its files and its
+    manifest could leave: it passes every check but the digests, and would map hits to the wrong units."""
+    path = index_dir / "colleges.slots.npy"
+    slots = np.load(path)
+    live = np.flatnonzero(slots >= 0)
+    slots[live] = slots[live][::-1]
+    np.save(path, slots)
+
+
+def empty_slots_signed(index_dir: Path) -> None:
+    """An empty file its manifest vouches for: reading it raises EOFError, which must cost a rebuild, not the start."""
+    path = index_dir / "colleges.slots.npy"
+    path.write_bytes(b"")
+    manifest = index_dir / "colleges.manifest.json"
+    data = json.loads(manifest.read_text())
+    data["files"][path.name] = hashlib.sha256(b"").hexdigest()
+    manifest.write_text(json.dumps(data))
+
+
 ALTERATIONS: list[tuple[Callable[[Path], None], str, str]] = [
     (corrupt_version, "colleges", "manifest version"),
     (corrupt_model, "enterprises", "manifest model"),
-    (delete_faiss, "colleges", "saved index unusable"),
+    (delete_faiss, "colleges", "colleges.faiss unreadable"),
     (garble_manifest, "enterprises", "no saved index"),
-    (truncate_slots, "colleges", "saved index unusable"),
+    (truncate_slots, "colleges", "colleges.slots.npy is not the file its manifest describes"),
+    (shuffle_slots, "colleges", "colleges.slots.npy is not the file its manifest describes"),
+    (empty_slots_signed, "colleges", "saved index unusable: EOFError"),
 ]
 
 

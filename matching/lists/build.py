@@ -7,7 +7,7 @@ a background job; a job reads everything it needs from the database, so it depen
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, or_, select, update
@@ -18,6 +18,7 @@ from matching.errors import Conflict, DomainError
 from matching.lists import jobs
 from matching.lists.audit import record
 from matching.lists.candidates import Gathered, Ranker, gather
+from matching.lists.leases import Leases
 from matching.lists.models import Job, ListGap, MatchEntry, MatchList
 from matching.lists.schemas import MatchListCreate, Scope
 from matching.lists.scope import Demand, Resolved, resolve
@@ -153,12 +154,17 @@ def build_now(session: Session, ranker: Ranker, body: MatchListCreate, resolved:
     return lst
 
 
-def build_later(session: Session, body: MatchListCreate, resolved: Resolved, who: str) -> tuple[MatchList, Job]:
-    """Create a list in status `building` with a queued job to build it; the caller runs the job."""
+Hold = Callable[[str], object]
+
+
+def build_later(session: Session, body: MatchListCreate, resolved: Resolved, who: str,
+                hold: Hold = lambda job_id: None) -> tuple[MatchList, Job]:
+    """Create a list in status `building` with a queued job to build it; the caller runs the job (and
+    `hold` takes the job's lease before it is committed)."""
     lst = new_list(body, resolved, who, "building")
     session.add(lst)
     session.flush()
-    job = jobs.create(session, "match_list", lst.id, first_work(resolved).enterprises)
+    job = jobs.create(session, "match_list", lst.id, first_work(resolved).enterprises, hold)
     lst.job_id = job.id
     record(session, who, "create", lst.id, after={"name": lst.name, "scope": lst.scope, "job_id": job.id})
     session.commit()
@@ -180,7 +186,7 @@ def round_now(session: Session, ranker: Ranker, lst: MatchList, who: str) -> Mat
     return lst
 
 
-def round_later(session: Session, lst: MatchList, who: str) -> Job:
+def round_later(session: Session, lst: MatchList, who: str, hold: Hold = lambda job_id: None) -> Job:
     _check_round(lst)
     work = next_work(session, lst)
     moved = session.execute(update(MatchList).where(MatchList.id == lst.id, MatchList.status == "ready",
@@ -189,7 +195,7 @@ def round_later(session: Session, lst: MatchList, who: str) -> Job:
     if getattr(moved, "rowcount", 0) != 1:
         session.rollback()
         raise Conflict(f"match list {lst.id} is being changed by another round; try again when it is ready")
-    job = jobs.create(session, "round", lst.id, work.enterprises)
+    job = jobs.create(session, "round", lst.id, work.enterprises, hold)
     session.execute(update(MatchList).where(MatchList.id == lst.id).values(job_id=job.id)
                     .execution_options(synchronize_session=False))
     record(session, who, "round_requested", lst.id, after={"round": work.round, "job_id": job.id})
@@ -280,6 +286,31 @@ def _fail(session: Session, job_id: str, exc: Exception) -> None:
                         .values(status=status, error=error[:4000]).execution_options(synchronize_session=False))
         record(session, f"job {job_id}", "fail", job.match_list_id, after={"status": status, "error": error[:4000]})
     session.commit()
+
+
+ORPHANED = ("the server running this job stopped (it was killed or crashed) before the job finished; "
+            "nothing of it was written: start it again")
+
+
+def reclaim(sessions: sessionmaker[Session], leases: Leases) -> list[str]:
+    """Fail the jobs that say queued or running but that no live process owns (their owner was killed),
+    so nobody waits for them and their list is usable again; returns their ids. Safe beside other
+    server processes on the same database: their jobs' leases are held, so theirs are left alone."""
+    with sessions() as session:
+        active = list(session.scalars(select(Job.id).where(Job.status.in_(jobs.ACTIVE)).order_by(Job.created_at)))
+    reclaimed = []
+    for job_id in active:
+        if not leases.take(job_id):
+            continue
+        try:
+            with sessions() as session:
+                _fail(session, job_id, DomainError(ORPHANED))
+            reclaimed.append(job_id)
+        finally:
+            leases.release(job_id)
+    if reclaimed:
+        log.warning("marked %d job(s) failed whose server had stopped: %s", len(reclaimed), ", ".join(reclaimed))
+    return reclaimed
 
 
 def abandon(sessions: sessionmaker[Session], job_ids: Iterable[str]) -> None:

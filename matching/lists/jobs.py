@@ -28,9 +28,11 @@ class Cancelled(Exception):
     """Raised inside a job's work when it has been cancelled; the work stops and writes nothing."""
 
 
-def create(session: Session, kind: str, match_list_id: int | None, total: int) -> Job:
-    """Stage a queued job in the caller's transaction."""
+def create(session: Session, kind: str, match_list_id: int | None, total: int,
+           hold: Callable[[str], object] = lambda job_id: None) -> Job:
+    """Stage a queued job in the caller's transaction; `hold(job_id)` takes its lease before anyone can see it."""
     job = Job(id=uuid.uuid4().hex, kind=kind, status="queued", match_list_id=match_list_id, done=0, total=total)
+    hold(job.id)
     session.add(job)
     return job
 

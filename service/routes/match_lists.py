@@ -103,10 +103,21 @@ class ListBuilder:
                       gap_stats=live.pool(ENTERPRISES).stats)
 
     def run(self, gaps: int, response: Response, now: Callable[[], MatchList],
-            later: Callable[[], tuple[MatchList, Job]]) -> MatchList:
+            later: Callable[[build.Hold], tuple[MatchList, Job]]) -> MatchList:
         if gaps <= self.settings.match_list_sync_max:
             return now()
-        lst, job = later()
+        held: list[str] = []
+
+        def hold(job_id: str) -> None:
+            self.runner.hold(job_id)
+            held.append(job_id)
+
+        try:
+            lst, job = later(hold)
+        except BaseException:
+            for job_id in held:  # the job was never committed
+                self.runner.release(job_id)
+            raise
         rank, sessions = self.rank, self.state.sessions
         self.runner.submit(job.id, lambda stop: run_job(sessions, rank, job.id, stop))
         response.status_code = 202
@@ -133,7 +144,7 @@ def create(body: MatchListCreate, response: Response, builder: BuilderDep, who: 
     resolved = scope.resolve(session, body.scope)
     lst = builder.run(len(resolved.gaps), response,
                       now=lambda: build.build_now(session, builder.rank, body, resolved, who_is(who)),
-                      later=lambda: build.build_later(session, body, resolved, who_is(who)))
+                      later=lambda hold: build.build_later(session, body, resolved, who_is(who), hold))
     return store.public(session, lst)
 
 
@@ -160,7 +171,7 @@ def new_round(list_id: ListId, response: Response, builder: BuilderDep, who: Pri
     # A list that is not ready goes the direct way, where round_now refuses it with a 409.
     lst = builder.run(unfilled or 0, response,
                       now=lambda: build.round_now(session, builder.rank, current, who_is(who)),
-                      later=lambda: (current, build.round_later(session, current, who_is(who))))
+                      later=lambda hold: (current, build.round_later(session, current, who_is(who), hold)))
     return store.public(session, lst)
 
 
