@@ -34,6 +34,7 @@ from matching.sides import SIDES, Profile, SideSpec
 from matching.vocab import Side
 
 log = logging.getLogger("matchmaker.index")
+_OURS = "index version bumped"  # session.info key: the version this transaction's bump made, per side
 MANIFEST_FORMAT = 2  # 2: with the digests of the files it describes
 
 
@@ -71,7 +72,7 @@ class LiveIndex:
         """Embed the units that changed and bump the side's version, inside the write's transaction."""
         units = [u for p in profiles for u in spec.units_of(p)]
         self.embedder.embed(units, progress)
-        bump(session, spec)
+        session.info[(_OURS, spec.side)] = bump(session, spec)
 
     @contextmanager
     def committing(self, spec: SideSpec) -> Iterator[None]:
@@ -81,12 +82,20 @@ class LiveIndex:
     def after_commit(self, session: Session, spec: SideSpec, changed: Iterable[Profile] = (),
                      deleted: Iterable[int] = ()) -> None:
         pool = self.pool(spec)
+        ours = session.info.pop((_OURS, spec.side), None)
         with pool.lock:
             for profile in changed:
                 pool.apply(profile)
             for profile_id in deleted:
                 pool.drop(profile_id)
-            pool.version = max(pool.version, db_version(session, spec))
+            # The pool now holds the version our transaction made only if it held the one before: if another
+            # process committed in between, its change is not in the pool, and taking the database's
+            # current version would hide that for good. Then the version stays behind and the next
+            # query reloads the side.
+            if ours is None:
+                pool.version = max(pool.version, db_version(session, spec))
+            elif pool.version == ours - 1:
+                pool.version = ours
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -245,11 +254,13 @@ class LiveIndex:
         return text_key(self.embedder.model, self.embedder.text_of(unit))
 
 
-def bump(session: Session, spec: SideSpec) -> None:
-    session.execute(
+def bump(session: Session, spec: SideSpec) -> int | None:
+    """Bump the side's version in the caller's transaction; returns the new version (None: no row)."""
+    version: int | None = session.execute(
         update(IndexVersion).where(IndexVersion.side == str(spec.side))
-        .values(version=IndexVersion.version + 1, changed_at=utcnow())
-    )
+        .values(version=IndexVersion.version + 1, changed_at=utcnow()).returning(IndexVersion.version)
+    ).scalar_one_or_none()
+    return version
 
 
 def unit_count(session: Session, spec: SideSpec) -> int:

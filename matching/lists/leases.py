@@ -144,7 +144,9 @@ class AdvisoryLeases:
 
     def _drop(self) -> None:
         if self._connection is not None:
+            # Invalidated, not closed: closing would hand the session, locks and all, back to the pool.
             with contextlib.suppress(Exception):
+                self._connection.invalidate()
                 self._connection.close()
             self._connection = None
 
