@@ -1,18 +1,11 @@
 """The README's example answers are what the app answers on the sample (tools/readme.py, `make readme`)."""
 
 import difflib
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from embeddings.encoder import Encoder
-from matching import keys
-from matching.db import make_engine, make_sessionmaker
 from matching.reference import Reference
-from matching.vocab import Role
-from service.app import create_app
-from service.settings import Settings
 from tests.sampledb import sample_copy
 from tools import readme
 
@@ -33,22 +26,17 @@ def test_marked_blocks_exist_and_parse() -> None:
 def test_abridging_is_deterministic_and_hides_what_changes() -> None:
     body = '{"data": [{"id": 1, "created_at": "2026-12-07T09:00:00", "secret": "mk_x"}, {"id": 2}], "count": 2}'
     line = readme.result_line(201, body, "application/json", None)
-    assert line == '# → 201 {"data": [{"id": 1, "created_at": "…", "secret": "…"}, "…"], "count": 2}\n'
+    assert line == '# → 201 {"data": [{"id": 1, "created_at": …, "secret": …}, …], "count": 2}\n'
     assert len(readme.result_line(200, '{"a": "' + "x" * 300 + '"}', "application/json", None)) <= readme.WIDTH + 1
     assert readme.render({"a": [1, 2], "b": "x" * 120}) == '{"a": [1, 2],\n "b": "' + "x" * 120 + '"}'
 
 
 def test_readme_examples_are_current(tmp_path_factory: pytest.TempPathFactory, reference: Reference,
                                      encoder: Encoder) -> None:
+    """Regenerated on the session's embedded sample (the same data `make readme` embeds afresh)."""
     db = sample_copy(tmp_path_factory, reference, encoder, "readme")
-    url = f"sqlite:///{db}"
-    engine = make_engine(url)
-    with make_sessionmaker(engine)() as session:
-        _, key = keys.create_key(session, Role.ADMIN, name="README")
-    engine.dispose()
-    settings = Settings(database_url=url, home=Path(db.parent / "home"), load_sample=False)
     current = readme.README.read_text(encoding="utf-8")
-    with TestClient(create_app(settings, reference, encoder)) as client:
+    with readme.sample_client(db, db.parent / "home", reference, encoder) as (client, key):
         fresh = readme.regenerate(current, client, key)
     if fresh != current:
         diff = "".join(difflib.unified_diff(current.splitlines(True), fresh.splitlines(True), "README.md",

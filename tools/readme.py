@@ -14,6 +14,7 @@ the ids it gives, the model on CPU, and the abridging rules below.
 
     python -m tools.readme            # rewrite README.md
     python -m tools.readme --check    # exit 1 if README.md differs
+    python -m tools.readme --sample-db /tmp/sample.db   # embed the sample once, reuse it on later runs
 """
 
 import argparse
@@ -21,6 +22,7 @@ import difflib
 import json
 import re
 import shlex
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -48,17 +50,25 @@ def commands(block: str) -> Iterator[tuple[str, str | None]]:
         if not pending and line.startswith(RESULT):
             continue
         pending.append(line)
-        if line.rstrip("\n").endswith("\\"):
-            continue
         text = "".join(pending)
-        pending = []
         joined = text.replace("\\\n", " ").strip()
+        if line.rstrip("\n").endswith("\\") or not _complete(joined):
+            continue  # a continued line, or a quoted body that goes on
+        pending = []
         yield text, joined if joined.startswith("curl ") else None
+
+
+def _complete(command: str) -> bool:
+    try:
+        shlex.split(command, comments=True)
+    except ValueError:  # "No closing quotation"
+        return False
+    return True
 
 
 def curl(command: str, key: str) -> dict[str, Any]:
     """The request a `curl -s [-H h]… [-X M] URL [-d body] [-o file]` command makes."""
-    words = shlex.split(command.replace("$KEY", key))[1:]
+    words = shlex.split(command.replace("$KEY", key), comments=True)[1:]
     request: dict[str, Any] = {"method": "GET", "headers": {}, "content": None, "output": None}
     options = iter(words)
     for word in options:
@@ -82,14 +92,27 @@ def curl(command: str, key: str) -> dict[str, Any]:
     return request
 
 
-def skeleton(value: Any, depth: int = 0) -> Any:
-    """A first look at an answer: lists cut to their first item, objects below the second level elided."""
+def brief(value: Any, depth: int = 0, key: str = "") -> str:
+    """A first look at an answer, on one line: the top level's members, a list's first item, an object's
+    first three plain members, long strings cut; values that change from run to run shown as …"""
+    if key and VOLATILE.match(key) and value is not None:
+        return "…"
     if isinstance(value, list):
-        return [skeleton(value[0], depth + 1), "…"] if len(value) > 1 else [skeleton(v, depth + 1) for v in value]
+        if not value or depth >= 2:
+            return "[…]" if value else "[]"
+        return "[" + brief(value[0], depth) + (", …" if len(value) > 1 else "") + "]"  # an item, not a level
     if isinstance(value, dict):
-        return {k: "…" if VOLATILE.match(k) and v is not None else skeleton(v, depth + 1)
-                for k, v in value.items()} if depth < 2 else "{…}"
-    return value
+        if depth >= 2:
+            return "{…}"
+        members = list(value.items()) if depth == 0 else \
+            [(k, v) for k, v in value.items() if not isinstance(v, dict | list)][:3]
+        if not members:
+            return "{…}"
+        inner = ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {brief(v, depth + 1, k)}" for k, v in members)
+        return "{" + inner + (", …" if len(members) < len(value) else "") + "}"
+    if isinstance(value, str) and len(value) > 40:
+        return json.dumps(value[:39] + "…", ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def result_line(status: int, response_text: str, content_type: str, output: str | None) -> str:
@@ -97,10 +120,7 @@ def result_line(status: int, response_text: str, content_type: str, output: str 
         return f"{RESULT}{status}, {len(response_text.splitlines())} lines written to {output}\n"
     if not content_type.startswith("application/json"):
         return f"{RESULT}{status}\n"
-    text = json.dumps(skeleton(json.loads(response_text)), ensure_ascii=False)
-    if len(text) > WIDTH:
-        text = json.dumps(skeleton(json.loads(response_text), depth=1), ensure_ascii=False)
-    line = f"{RESULT}{status} {text}"
+    line = f"{RESULT}{status} {brief(json.loads(response_text))}"
     return (line if len(line) <= WIDTH else line[: WIDTH - 1] + "…") + "\n"
 
 
@@ -157,47 +177,69 @@ def regenerate(text: str, client: TestClient, key: str) -> str:
     return "".join(out)
 
 
-@contextmanager
-def sample_client(database: Path | None = None) -> Iterator[tuple[TestClient, str]]:
-    """The app on `database` (an embedded copy of the sample), or on the sample imported afresh."""
+def embed_sample(db: Path) -> None:
+    """Import and embed the whole sample into a new SQLite database at `db`."""
     from embeddings.encoder import load_encoder
-    from matching import keys
     from matching.db import make_engine, make_sessionmaker, upgrade
     from matching.embedding import Embedder
     from matching.live import LiveIndex
     from matching.reference import Reference
     from matching.sides import COLLEGES, ENTERPRISES
     from matching.transfer import import_text
+    from service.settings import REPO_DATA
+
+    reference = Reference.load(REPO_DATA)
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    live = LiveIndex(Embedder(load_encoder(), reference.catalogue), None)
+    with make_sessionmaker(engine)() as session:
+        live.load(session)
+        for spec in (COLLEGES, ENTERPRISES):
+            sample = (REPO_DATA / "sample" / f"{spec.side}.jsonl").read_text(encoding="utf-8")
+            import_text(session, spec, sample, "jsonl", reference, live=live)
+    engine.dispose()
+
+
+@contextmanager
+def sample_client(db: Path, home: Path, reference: Any = None, encoder: Any = None
+                  ) -> Iterator[tuple[TestClient, str]]:
+    """The app on `db` (the embedded sample, which the examples change), with a new admin key; tests pass
+    the reference data and model they have loaded."""
+    from embeddings.encoder import load_encoder
+    from matching import keys
+    from matching.db import make_engine, make_sessionmaker
+    from matching.reference import Reference
     from matching.vocab import Role
     from service.app import create_app
     from service.settings import REPO_DATA, Settings
 
-    reference, encoder = Reference.load(REPO_DATA), load_encoder()
-    with tempfile.TemporaryDirectory(prefix="readme-") as scratch:
-        db = database or Path(scratch) / "sample.db"
-        engine = make_engine(f"sqlite:///{db}")
-        upgrade(engine)
-        with make_sessionmaker(engine)() as session:
-            if database is None:
-                live = LiveIndex(Embedder(encoder, reference.catalogue), None)
-                live.load(session)
-                for spec in (COLLEGES, ENTERPRISES):
-                    sample = (REPO_DATA / "sample" / f"{spec.side}.jsonl").read_text(encoding="utf-8")
-                    import_text(session, spec, sample, "jsonl", reference, live=live)
-            _, key = keys.create_key(session, Role.ADMIN, name="README")
-        engine.dispose()
-        settings = Settings(database_url=f"sqlite:///{db}", home=Path(scratch) / "home", load_sample=False)
-        with TestClient(create_app(settings, reference, encoder)) as client:
-            yield client, key
+    engine = make_engine(f"sqlite:///{db}")
+    with make_sessionmaker(engine)() as session:
+        _, key = keys.create_key(session, Role.ADMIN, name="README")
+    engine.dispose()
+    settings = Settings(database_url=f"sqlite:///{db}", home=home, load_sample=False)
+    app = create_app(settings, reference or Reference.load(REPO_DATA), encoder or load_encoder())
+    with TestClient(app) as client:
+        yield client, key
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if README.md is not what it would become")
+    parser.add_argument("--sample-db", type=Path, help="reuse this embedded sample (made here if missing; "
+                        "delete it when the sample or the model changes); default: embed it afresh")
     args = parser.parse_args()
     current = README.read_text(encoding="utf-8")
-    with sample_client() as (client, key):
-        fresh = regenerate(current, client, key)
+    with tempfile.TemporaryDirectory(prefix="readme-") as scratch:
+        db = Path(scratch) / "sample.db"
+        if args.sample_db and not args.sample_db.exists():
+            embed_sample(args.sample_db)
+        if args.sample_db:
+            shutil.copyfile(args.sample_db, db)  # the examples write; the reused copy stays as embedded
+        else:
+            embed_sample(db)
+        with sample_client(db, Path(scratch) / "home") as (client, key):
+            fresh = regenerate(current, client, key)
     if args.check:
         if fresh != current:
             sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), fresh.splitlines(True),
