@@ -16,6 +16,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY service ./service
 COPY matching ./matching
+COPY embeddings ./embeddings
 COPY training ./training
 COPY data ./data
 

@@ -8,7 +8,7 @@ DEV_INSTALLED := $(VENV)/.installed-dev
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint typecheck pytest sample clean browser
+.PHONY: run test lint typecheck pytest sample clean browser readme
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ browser:
 # Regenerate the committed synthetic sample from its seeded generator.
 sample: $(INSTALLED)
 	$(BIN)/python -m training.sample_data
+
+# Regenerate the README's example answers by running them on the sample (tools/readme.py); tests/test_readme.py
+# fails when they are stale.
+readme: $(DEV_INSTALLED)
+	$(BIN)/python -m tools.readme
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,12 +1,15 @@
 """Response shapes of suggestions: what a ranked partner carries so a person can check it."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
+
+from matching.rounding import Rounded, parts_of
 
 
 class Component(BaseModel):
-    value: float = Field(description="The feature's value in [0, 1]")
-    weight: float = Field(description="Its weight; weights sum to 1")
-    contribution: float = Field(description="value × weight; contributions sum to the score")
+    value: Rounded = Field(description="The feature's value in [0, 1]")
+    weight: Rounded = Field(description="Its weight; weights sum to 1")
+    contribution: Rounded = Field(description="value × weight, rounded so that the contributions add up to the "
+                                              "score as shown (each within 1e-4 of value × weight)")
 
 
 class UnitRef(BaseModel):
@@ -19,8 +22,8 @@ class UnitRef(BaseModel):
 class MatchedPair(BaseModel):
     query_unit: UnitRef
     candidate_unit: UnitRef
-    similarity: float = Field(description="Cosine similarity of the two units' embeddings")
-    keyword_overlap: float = Field(description="IDF-weighted share of the gap's keywords in the specialty's text")
+    similarity: Rounded = Field(description="Cosine similarity of the two units' embeddings")
+    keyword_overlap: Rounded = Field(description="IDF-weighted share of the gap's keywords in the specialty's text")
     shared_keywords: list[str] = Field(description="The keywords both texts contain, rarest first (at most 5)")
     code_agreement: str = Field(description="code, class, category or none")
     relevant: bool = Field(description="similarity at or above the service's min_similarity")
@@ -29,13 +32,13 @@ class MatchedPair(BaseModel):
 class Capacity(BaseModel):
     graduates_per_year: int = Field(description="Annual graduates of the matched specialties")
     headcount: int = Field(description="Headcount of the matched talent gaps")
-    coverage: float = Field(description="graduates_per_year / headcount, capped at 1")
+    coverage: Rounded = Field(description="graduates_per_year / headcount, capped at 1")
 
 
 class Reciprocity(BaseModel):
-    asker_view: float = Field(description="How much of the asker's amount this partner covers")
-    candidate_view: float = Field(description="How much of the partner's own amount the asker would use")
-    combined: float = Field(description="Harmonic mean of the two views")
+    asker_view: Rounded = Field(description="How much of the asker's amount this partner covers")
+    candidate_view: Rounded = Field(description="How much of the partner's own amount the asker would use")
+    combined: Rounded = Field(description="Harmonic mean of the two views")
 
 
 class SuggestionPublic(BaseModel):
@@ -46,13 +49,20 @@ class SuggestionPublic(BaseModel):
     province: str | None
     city: str | None
     rank: int
-    score: float = Field(ge=0, le=1)
+    score: Rounded = Field(ge=0, le=1, description="The sum of the components' contributions (4 decimals)")
     components: dict[str, Component]
     matched: list[MatchedPair]
     capacity: Capacity
     distance_km: float | None
     reciprocity: Reciprocity
     reasons: list[str]
+
+    @field_serializer("components")
+    def _contributions_add_up(self, components: dict[str, Component]) -> dict[str, Component]:
+        """Rounded together, the contributions add up to the score as shown (matching.rounding)."""
+        rounded = parts_of([c.contribution for c in components.values()], self.score)
+        return {name: c.model_copy(update={"contribution": r}) for (name, c), r in zip(components.items(), rounded,
+                                                                                        strict=True)}
 
 
 class SuggestionsPublic(BaseModel):

@@ -19,7 +19,7 @@ from service import __version__, errors
 from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.limits import BodySizeLimit
-from service.routes import catalogue, health, jobs, keys, match_lists, matches, profiles, transfer, ui
+from service.routes import catalogue, docs, health, jobs, keys, match_lists, matches, profiles, transfer, ui
 from service.settings import Settings, get_settings
 from service.state import AppState
 
@@ -86,7 +86,9 @@ def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
 def create_app(settings: Settings | None = None, reference: Reference | None = None,
                encoder: Encoder | None = None) -> FastAPI:
     """`reference` and `encoder` let tests and tools share what is already loaded (seconds each)."""
-    app = FastAPI(title="matchmaker", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # FastAPI's /docs and /redoc load their scripts from a CDN; ours serve them from a package (routes/docs.py).
+    app = FastAPI(title="matchmaker", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.preloaded_reference = reference
     app.state.preloaded_encoder = encoder
     config = settings or get_settings()
@@ -101,4 +103,5 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     for router in routers:
         app.include_router(router, responses=errors.DOCUMENTED)
     ui.install(app)  # the reviewer page at /ui/, outside the OpenAPI document
+    docs.install(app)  # /docs and /redoc, offline
     return app

@@ -101,6 +101,7 @@ def serve(
     import uvicorn
 
     from service.app import create_app
+    from service.http import Utf8TargetH11Protocol
 
     settings = get_settings()
     with _domain_errors():
@@ -116,7 +117,9 @@ def serve(
         out.print(f"Created the admin API key (saved to {settings.admin_key_path}):\n  {done.new_admin_key}")
     else:
         out.print(f"Admin API key: in {settings.admin_key_path}")
-    uvicorn.run(create_app(settings, encoder=encoder), host=host or settings.host, port=port or settings.port)
+    # Raw UTF-8 in a query (curl's `?province=新疆`) works instead of uvicorn's plain-text 400.
+    uvicorn.run(create_app(settings, encoder=encoder), host=host or settings.host, port=port or settings.port,
+                http=Utf8TargetH11Protocol)
 
 
 @db_app.command("upgrade")

@@ -383,3 +383,57 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
     seconds = time.monotonic() - started
     record_property("screenshot", str(report_shot))
     print(f"\nreviewer page screenshots: {report_shot}, {tmp_path / 'reviewer-list.png'} ({seconds:.1f} s)")
+
+
+# --- the API documentation ---------------------------------------------------------------------------
+
+
+def test_api_docs_render_offline(served: Served, chromium: Browser, tmp_path: Path) -> None:
+    """/docs and /redoc render every operation with no request leaving the app, and no CSP refusal."""
+    spec = httpx.get(f"{served.url}/openapi.json").json()
+    operations = [(method, path, op.get("summary", "")) for path, item in spec["paths"].items()
+                  for method, op in item.items()]
+    assert len(operations) > 20
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    elsewhere: list[str] = []
+    requested: list[str] = []
+    refused: list[str] = []
+    crashes: list[str] = []
+
+    def only_this_app(route: Route) -> None:
+        if route.request.url.startswith((served.url + "/", "data:", "blob:")):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_this_app)
+    context.on("request", lambda request: requested.append(request.url))
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("pageerror", lambda error: crashes.append(str(error)))
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+    try:
+        page.goto(f"{served.url}/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("matchmaker")
+        expect(page.locator(".opblock")).to_have_count(len(operations))
+        for method, path, _ in operations:
+            block = page.locator(f'.opblock-{method} .opblock-summary-path[data-path="{path}"]')
+            expect(block).to_have_count(1)
+        page.screenshot(path=str(tmp_path / "docs.png"), full_page=False)
+
+        page.goto(f"{served.url}/redoc")
+        expect(page.locator("h1").first).to_contain_text("matchmaker")
+        expect(page.locator('[data-section-id*="operation/"]')).to_have_count(len(operations))
+        for _, _, summary in operations[:5]:
+            expect(page.get_by_role("heading", name=summary, exact=True).first).to_be_attached()
+        page.screenshot(path=str(tmp_path / "redoc.png"), full_page=False)
+        print(f"screenshots: {tmp_path / 'docs.png'}, {tmp_path / 'redoc.png'}")
+    finally:
+        context.close()
+    assert not elsewhere, f"the docs fetched from outside the app: {elsewhere}"
+    assert all(url.startswith((served.url + "/", "data:", "blob:")) for url in requested), requested
+    assert any("/docs/assets/swagger-ui-bundle.js" in url for url in requested)
+    assert any("/docs/assets/redoc.standalone.js" in url for url in requested)
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
+    assert not crashes, crashes

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from matching.rounding import Rounded
 from matching.schemas import Clean, Code, Country, DbId, Input, Name
 
 ListStatus = Literal["building", "ready", "failed", "cancelled"]
@@ -116,7 +117,7 @@ class EntryPublic(BaseModel):
     specialty_id: int
     specialty_name: str
     headcount: int = Field(description="Headcount allocated to this specialty for this gap")
-    score: float
+    score: Rounded = Field(description="The suggestion's score (4 decimals)")
     explanation: dict[str, Any] = Field(description="The suggestion, as GET /enterprises/{id}/matches gives it")
     status: EntryStatus
     decided_by: str | None
@@ -136,7 +137,7 @@ class NearMiss(BaseModel):
     college_name: str
     specialty_id: int
     specialty_name: str
-    score: float
+    score: Rounded = Field(description="The suggestion's score (4 decimals)")
     why: str
 
 
