@@ -27,9 +27,11 @@ class MatchedPair(BaseModel):
 
 
 class Capacity(BaseModel):
-    graduates_per_year: int = Field(description="Annual graduates of the matched specialties")
-    headcount: int = Field(description="Headcount of the matched talent gaps")
-    coverage: float = Field(description="graduates_per_year / headcount, capped at 1")
+    graduates_per_year: int = Field(description="Annual graduates of the specialties in relevant pairs")
+    headcount: int = Field(description="Headcount of the talent gaps (every gap is paired once)")
+    covered: int = Field(description="People those specialties can supply: per specialty, the lesser of its "
+                         "graduates and the summed headcount of the gaps paired with it")
+    coverage: float = Field(description="covered / headcount")
 
 
 class Reciprocity(BaseModel):

@@ -31,7 +31,8 @@ class EntryFilter:
 def get(session: Session, list_id: int, entry_id: int) -> MatchEntry:
     entry = session.get(MatchEntry, entry_id)
     if entry is None or entry.list_id != list_id:
-        raise NotFound(f"entry {entry_id} does not exist in match list {list_id}")
+        raise NotFound(f"entry {entry_id} does not exist in match list {list_id}",
+                       message=("error.entry_not_found", {"id": entry_id, "list_id": list_id}))
     return entry
 
 
