@@ -7,6 +7,7 @@ headcount of all its gaps), so no specialty's graduates are counted twice. Texts
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from matching.keywords import KeywordStats
@@ -37,8 +38,9 @@ class SpecialtyGroup:
 
 def suggestion(
     pool: Pool, query: Query, scored: Scored, i: int, rank: int, config: RankingSettings, stats: KeywordStats,
-    wording: Wording = ENGLISH,
+    wording: Wording = ENGLISH, also: Sequence[Wording] = (),
 ) -> SuggestionPublic:
+    """`also`: other languages whose reasons the suggestion keeps beside its own (match lists)."""
     card = pool.profiles[int(scored.profile_ids[i])]
     components = {
         f: Component(value=float(scored.values[f][i]), weight=scored.weights[f],
@@ -65,12 +67,15 @@ def suggestion(
     distance_km = None if math.isnan(distance) else round(distance, 1)
     reciprocity = Reciprocity(asker_view=float(scored.asker_view[i]), candidate_view=float(scored.candidate_view[i]),
                               combined=float(scored.values["reciprocity"][i]))
-    return SuggestionPublic(
+    out = SuggestionPublic(
         id=card.id, name=card.name, name_zh=card.name_zh, country=card.country, province=card.province,
         city=card.city, rank=rank, score=min(1.0, max(0.0, total)), components=components, matched=pairs,
         capacity=capacity, distance_km=distance_km, reciprocity=reciprocity,
         reasons=reasons(pool, query, card.id, groups, capacity, distance_km, wording),
     )
+    for extra in also:
+        out._reasons_by_language[extra.lang] = reasons(pool, query, card.id, groups, capacity, distance_km, extra)
+    return out
 
 
 def specialty_groups(query: Query, relevant: list[MatchedPair]) -> list[SpecialtyGroup]:

@@ -1,6 +1,6 @@
 """Response shapes of suggestions: what a ranked partner carries so a person can check it."""
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 
 class Component(BaseModel):
@@ -55,6 +55,18 @@ class SuggestionPublic(BaseModel):
     distance_km: float | None
     reciprocity: Reciprocity
     reasons: list[str]
+    # The reasons in other languages, when asked for (match lists store them with the explanation).
+    _reasons_by_language: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    def explanation(self) -> dict[str, object]:
+        """The suggestion as stored with a match-list entry: its JSON and `reasons_by_language`."""
+        data: dict[str, object] = self.model_dump(mode="json")
+        if self._reasons_by_language:
+            data[REASONS_BY_LANGUAGE] = self._reasons_by_language
+        return data
+
+
+REASONS_BY_LANGUAGE = "reasons_by_language"
 
 
 class SuggestionsPublic(BaseModel):

@@ -66,10 +66,11 @@ def text_query(vector: np.ndarray, text: str, amount: int, is_enterprise: bool,
 
 def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: int, config: RankingSettings,
             exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise",
-            gap_stats: KeywordStats | None = None, wording: Wording = ENGLISH) -> SuggestionsPublic:
+            gap_stats: KeywordStats | None = None, wording: Wording = ENGLISH,
+            also: Sequence[Wording] = ()) -> SuggestionsPublic:
     """`gap_stats`: keyword frequencies among the talent gaps (the enterprises' pool); default:
     the candidate pool's own when it holds gaps, else none (no keyword feature). `wording`: the
-    reader's language for reasons."""
+    reader's language for reasons; `also`: languages whose reasons each suggestion keeps beside."""
     term = wording.term
     stats = gap_stats or (pool.stats if not query.is_enterprise else KeywordStats())
     def empty(reason: str) -> SuggestionsPublic:
@@ -92,7 +93,7 @@ def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: in
     if len(order) == 0:
         return empty(wording("empty.dissimilar", unit=term(other.unit_label), threshold=config.min_similarity))
     page = order[offset:offset + limit]
-    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config, stats, wording)
+    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config, stats, wording, also)
             for r, i in enumerate(page)]
     reason = None if data else wording("empty.past_end", count=number(wording.lang, offset + 1))
     return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
