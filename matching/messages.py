@@ -37,7 +37,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
         "en": "{specialty}{codes}: {graduates} graduates a year for {headcount} people in {count} of your gaps: {gaps}",
         "zh": "{specialty}{codes}：每年毕业 {graduates} 人，对应贵方 {count} 个岗位共 {headcount} 人：{gaps}",
     },
-    "reason.gap_item": {"en": "{gap} ({headcount}; {fit})", "zh": "{gap} {headcount} 人（{fit}）"},
+    "reason.gap_item": {"en": "{gap} ({headcount}, {fit})", "zh": "{gap} {headcount} 人（{fit}）"},
     # --- a college (or a search for enterprises) asks; one reason per own specialty
     "reason.from_specialty": {
         "en": "{gap}{codes}: {headcount} wanted, for your {specialty} with {graduates} graduates a year ({fit})",
