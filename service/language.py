@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from matching.messages import Lang, Wording, pick_language
 
 SCOPE_KEY = "matchmaker.lang"
+ASKED_KEY = "matchmaker.lang_asked"  # the raw ?lang=, when given
+COOKIE = "matchmaker_lang"  # the reviewer page's switch
 
 
 class LanguageChoice:
@@ -34,6 +36,7 @@ class LanguageChoice:
                 scope = dict(scope, query_string=b"&".join(kept))
             accept = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"accept-language"), None)
             scope[SCOPE_KEY] = pick_language(asked, accept)
+            scope[ASKED_KEY] = asked
         await self.app(scope, receive, send)
 
 

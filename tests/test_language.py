@@ -3,7 +3,17 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from matching.messages import CATALOGUE, LANGUAGES, TERMS, Wording, accepted, listing, number, pick_language, same_fields
+from matching.messages import (
+    LANGUAGES,
+    TERMS,
+    Lang,
+    Wording,
+    accepted,
+    listing,
+    number,
+    pick_language,
+    same_fields,
+)
 from matching.reference import Reference
 from tests.conftest import college_body, enterprise_body
 
@@ -11,7 +21,7 @@ from tests.conftest import college_body, enterprise_body
 def test_every_message_has_both_languages_with_the_same_fields() -> None:
     assert same_fields() == []
     assert all(set(t) == set(LANGUAGES) and all(t.values()) for t in TERMS.values())
-    broken = {"x": {"en": "{a} and {b}", "zh": "{a}"}}
+    broken: dict[str, dict[Lang, str]] = {"x": {"en": "{a} and {b}", "zh": "{a}"}}
     assert same_fields(broken) == ["x"]  # the check itself can fail
 
 
