@@ -298,6 +298,14 @@
 
   function header() {
     const page = body.dataset.page;
+    // The switch comes back to the page as it is now (the list page keeps its state in the URL).
+    for (const a of document.querySelectorAll("#lang-switch a[data-lang]")) {
+      a.addEventListener("click", () => {
+        const url = new URL(a.href, location.href);
+        url.searchParams.set("next", location.pathname + location.search);
+        a.href = url.toString();
+      });
+    }
     for (const a of document.querySelectorAll("#nav a")) {
       if (a.dataset.nav === page) a.classList.add("active");
     }
