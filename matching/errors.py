@@ -13,14 +13,21 @@ class Problem:
 
 
 class DomainError(Exception):
-    def __init__(self, detail: str, problems: list[Problem] | None = None) -> None:
+    """`message`: the detail as a `matching.messages` id and its fields, for readers of another
+    language; `detail` is its English text."""
+
+    def __init__(self, detail: str, problems: list[Problem] | None = None,
+                 message: tuple[str, dict[str, object]] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.problems = problems or []
+        self.message = message
 
 
 class NotFound(DomainError):
-    pass
+    @classmethod
+    def missing(cls, label: str, ident: int | str) -> "NotFound":
+        return cls(f"{label} {ident} does not exist", message=("error.not_found", {"label": label, "id": ident}))
 
 
 class Conflict(DomainError):
@@ -32,4 +39,5 @@ class InvalidInput(DomainError):
     def of(cls, problems: list[Problem]) -> "InvalidInput":
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        return cls(f"{first.field}: {first.reason}{more}", problems)
+        return cls(f"{first.field}: {first.reason}{more}", problems,
+                   message=("error.invalid", {"field": first.field, "reason": first.reason, "more": len(problems) - 1}))

@@ -1,22 +1,46 @@
-"""Turn one scored candidate into a suggestion: components, matched pairs, and plain reasons."""
+"""Turn one scored candidate into a suggestion: components, matched pairs, and plain reasons.
+
+Reasons are told per specialty: every talent gap paired with one specialty is listed in that
+specialty's reason, and capacity is counted per specialty (its graduates against the summed
+headcount of all its gaps), so no specialty's graduates are counted twice. Texts come from
+`matching.messages` in the reader's language.
+"""
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from matching.keywords import KeywordStats
+from matching.messages import ENGLISH, Wording, clauses, country, items, listing, number, percent, province, series
+from matching.messages import term as _term
 from matching.pool import Pool, UnitCard
 from matching.ranking import FEATURES, Query, RankingSettings, Scored, code_agreement
 from matching.results import Capacity, Component, MatchedPair, Reciprocity, SuggestionPublic, UnitRef
 
-MODE_NAMES = {
-    "order_class": "order-based classes", "internship": "internships", "apprenticeship": "apprenticeships",
-    "training_base": "training bases", "teacher_training": "teacher placements",
-    "joint_research": "joint research", "short_course": "short courses", "employment": "graduate recruitment",
-}
+
+@dataclass
+class SpecialtyGroup:
+    """One specialty and the relevant pairs of every gap paired with it (most similar first)."""
+
+    specialty: UnitRef
+    pairs: list[MatchedPair] = field(default_factory=list)
+    gaps: list[UnitRef] = field(default_factory=list)
+
+    @property
+    def headcount(self) -> int:
+        return sum(g.amount for g in self.gaps)
+
+    @property
+    def covered(self) -> int:
+        """The people of these gaps the specialty's graduates can supply: capped by both."""
+        return min(self.specialty.amount, self.headcount)
 
 
 def suggestion(
-    pool: Pool, query: Query, scored: Scored, i: int, rank: int, config: RankingSettings, stats: KeywordStats
+    pool: Pool, query: Query, scored: Scored, i: int, rank: int, config: RankingSettings, stats: KeywordStats,
+    wording: Wording = ENGLISH, also: Sequence[Wording] = (),
 ) -> SuggestionPublic:
+    """`also`: other languages whose reasons the suggestion keeps beside its own (match lists)."""
     card = pool.profiles[int(scored.profile_ids[i])]
     components = {
         f: Component(value=float(scored.values[f][i]), weight=scored.weights[f],
@@ -33,102 +57,130 @@ def suggestion(
                                                                                                  specialty.words),
                                  code_agreement=_agreement(unit, other), relevant=sim >= config.min_similarity))
     pairs.sort(key=lambda p: (-p.relevant, -p.similarity, p.query_unit.id, p.candidate_unit.id))
-    relevant = [p for p in pairs if p.relevant]
-    if query.is_enterprise:
-        graduates = sum({p.candidate_unit.id: p.candidate_unit.amount for p in relevant}.values())
-        headcount = sum(u.amount for u in query.units)
-    else:
-        graduates = sum({p.query_unit.id: p.query_unit.amount for p in relevant}.values())
-        headcount = sum({p.candidate_unit.id: p.candidate_unit.amount for p in relevant}.values())
+    groups = specialty_groups(query, [p for p in pairs if p.relevant])
+    # Every gap is paired once (relevant or not): the headcount asked is theirs, whichever side asks.
+    headcount = sum((p.query_unit if query.is_enterprise else p.candidate_unit).amount for p in pairs)
+    covered = sum(g.covered for g in groups)
+    capacity = Capacity(graduates_per_year=sum(g.specialty.amount for g in groups), headcount=headcount,
+                        covered=covered, coverage=min(1.0, covered / headcount) if headcount else 0.0)
     distance = float(scored.distance_km[i])
     distance_km = None if math.isnan(distance) else round(distance, 1)
     reciprocity = Reciprocity(asker_view=float(scored.asker_view[i]), candidate_view=float(scored.candidate_view[i]),
                               combined=float(scored.values["reciprocity"][i]))
-    return SuggestionPublic(
+    out = SuggestionPublic(
         id=card.id, name=card.name, name_zh=card.name_zh, country=card.country, province=card.province,
         city=card.city, rank=rank, score=min(1.0, max(0.0, total)), components=components, matched=pairs,
-        capacity=Capacity(graduates_per_year=graduates, headcount=headcount,
-                          coverage=min(1.0, graduates / headcount) if headcount else 0.0),
-        distance_km=distance_km, reciprocity=reciprocity,
-        reasons=reasons(pool, query, card.id, relevant, distance_km, reciprocity),
+        capacity=capacity, distance_km=distance_km, reciprocity=reciprocity,
+        reasons=reasons(pool, query, card.id, groups, capacity, distance_km, wording),
     )
+    for extra in also:
+        out._reasons_by_language[extra.lang] = reasons(pool, query, card.id, groups, capacity, distance_km, extra)
+    return out
 
 
-def reasons(pool: Pool, query: Query, candidate_id: int, relevant: list[MatchedPair], distance_km: float | None,
-            reciprocity: Reciprocity) -> list[str]:
-    card = pool.profiles[candidate_id]
-    out: list[str] = []
+def specialty_groups(query: Query, relevant: list[MatchedPair]) -> list[SpecialtyGroup]:
+    """The relevant pairs grouped by specialty, in the order of each specialty's best pair."""
+    groups: dict[int, SpecialtyGroup] = {}
     for pair in relevant:
-        mine, theirs = pair.query_unit, pair.candidate_unit
-        code = f" ({', '.join(theirs.codes)})" if theirs.codes else ""
-        fit = f"similarity {pair.similarity:.2f}" + (f", same catalogue {pair.code_agreement}"
-                                                      if pair.code_agreement != "none" else "")
-        if pair.shared_keywords:
-            fit += f", shared keywords: {', '.join(pair.shared_keywords)}"
-        if query.is_enterprise:
-            out.append(f"{theirs.name}{code}: {theirs.amount:,} graduates a year for your {mine.amount:,} "
-                       f"{mine.name} ({fit})")
-        else:
-            out.append(f"{theirs.name}{code}: {theirs.amount:,} wanted, for your {mine.name} with "
-                       f"{mine.amount:,} graduates a year ({fit})")
-    if not relevant:
-        out.append("No unit pair reaches the similarity threshold")
-    out.append(_where(query, card.province, card.country, distance_km))
+        gap, specialty = (pair.query_unit, pair.candidate_unit) if query.is_enterprise else (
+            pair.candidate_unit, pair.query_unit)
+        group = groups.setdefault(specialty.id, SpecialtyGroup(specialty=specialty))
+        group.pairs.append(pair)
+        group.gaps.append(gap)
+    return list(groups.values())
+
+
+def reasons(pool: Pool, query: Query, candidate_id: int, groups: list[SpecialtyGroup], capacity: Capacity,
+            distance_km: float | None, wording: Wording = ENGLISH) -> list[str]:
+    card = pool.profiles[candidate_id]
+    out = [_specialty_reason(query, group, wording) for group in groups]
+    if not groups:
+        out.append(wording("reason.no_pair"))
+    out.append(_where(query, card.province, card.country, distance_km, wording))
     if query.profile is not None:
-        out.append(_modes(query.modes, card.modes))
+        out.append(_modes(query.modes, card.modes, wording))
         enterprise, college_province = ((query.profile, card.province) if query.is_enterprise
                                         else (card, query.profile.province))
         if enterprise.preferred_provinces:
             inside = college_province in enterprise.preferred_provinces
-            prefs = ", ".join(sorted(enterprise.preferred_provinces))
-            out.append(f"{'Inside' if inside else 'Outside'} the enterprise's preferred provinces ({prefs})")
-    out.append(_their_view(pool, query, candidate_id, relevant, reciprocity))
+            prefs = series(wording.lang, [province(wording.lang, p) for p in sorted(enterprise.preferred_provinces)])
+            out.append(wording("provinces.inside" if inside else "provinces.outside", provinces=prefs))
+    out.append(_their_view(pool, query, candidate_id, capacity, wording))
     return out
 
 
-def _their_view(pool: Pool, query: Query, candidate_id: int, relevant: list[MatchedPair],
-                reciprocity: Reciprocity) -> str:
-    units = [pool.units[u] for u in pool.profiles[candidate_id].units]
-    total = sum(u.amount for u in units)
-    asked = {p.candidate_unit.id: min(p.candidate_unit.amount, p.query_unit.amount) for p in relevant}
-    used = sum(asked.values())
-    share = f"{used / total:.0%}" if total else "0%"
+def _fit(pair: MatchedPair, wording: Wording) -> str:
+    parts = [wording("fit.similarity", similarity=f"{pair.similarity:.2f}")]
+    if pair.code_agreement != "none":
+        parts.append(wording(f"fit.{pair.code_agreement}"))
+    if pair.shared_keywords:
+        parts.append(wording("fit.keywords", words=series(wording.lang, pair.shared_keywords)))
+    return clauses(wording.lang, parts)
+
+
+def _specialty_reason(query: Query, group: SpecialtyGroup, wording: Wording) -> str:
+    lang, specialty = wording.lang, group.specialty
+    name = wording.unit_name(specialty.name, specialty.codes)
+    graduates, headcount = number(lang, specialty.amount), number(lang, group.headcount)
+    if len(group.gaps) == 1:
+        gap, pair = group.gaps[0], group.pairs[0]
+        if query.is_enterprise:
+            message = "reason.for_gap" if specialty.amount >= gap.amount else "reason.for_gap_partly"
+            return wording(message, specialty=name, codes=wording.codes(specialty.codes), graduates=graduates,
+                           headcount=headcount, gap=wording.unit_name(gap.name, gap.codes), fit=_fit(pair, wording))
+        return wording("reason.from_specialty", gap=wording.unit_name(gap.name, gap.codes),
+                       codes=wording.codes(gap.codes), headcount=headcount, specialty=name, graduates=graduates,
+                       fit=_fit(pair, wording))
+    listed = items(lang, [wording("reason.gap_item", gap=wording.unit_name(g.name, g.codes),
+                                  headcount=number(lang, g.amount), fit=_fit(p, wording))
+                          for g, p in zip(group.gaps, group.pairs, strict=True)])
+    message = "reason.for_gaps" if query.is_enterprise else "reason.from_specialty_gaps"
+    return wording(message, specialty=name, codes=wording.codes(specialty.codes), graduates=graduates,
+                   headcount=headcount, count=number(lang, len(group.gaps)), gaps=listed)
+
+
+def _their_view(pool: Pool, query: Query, candidate_id: int, capacity: Capacity, wording: Wording) -> str:
+    lang = wording.lang
+    total = sum(pool.units[u].amount for u in pool.profiles[candidate_id].units)
+    share = percent(lang, capacity.covered / total) if total else percent(lang, 0.0)
     if query.is_enterprise:
-        return (f"Their view: your gaps would take about {used:,} of their {total:,} graduates a year ({share}); "
-                f"your view: they cover {reciprocity.asker_view:.0%} of what you ask")
-    return (f"Their view: you could fill about {used:,} of their {total:,} open positions ({share}); "
-            f"your view: they take {reciprocity.asker_view:.0%} of your graduates")
+        return wording("view.enterprise", covered=number(lang, capacity.covered), total=number(lang, total),
+                       share=share, coverage=percent(lang, capacity.coverage),
+                       headcount=number(lang, capacity.headcount))
+    graduates = sum(u.amount for u in query.units)
+    return wording("view.college", covered=number(lang, capacity.covered), total=number(lang, total), share=share,
+                   coverage=percent(lang, capacity.covered / graduates if graduates else 0.0),
+                   graduates=number(lang, graduates))
 
 
-def _where(query: Query, province: str | None, country: str, distance_km: float | None) -> str:
-    place = province or country
+def _where(query: Query, province_name: str | None, country_code: str, distance_km: float | None,
+           wording: Wording) -> str:
+    lang = wording.lang
+    place = province(lang, province_name) if province_name else country(lang, country_code)
     if query.profile is None:
-        relation = f"in {place}"
-    elif country != query.profile.country:
-        relation = f"in another country ({place}, {country})"
-    elif province and province == query.profile.province:
-        relation = f"in the same province ({province})"
+        relation = wording("where.in", place=place)
+    elif country_code != query.profile.country:
+        relation = wording("where.abroad", place=place, country=country(lang, country_code))
+    elif province_name and province_name == query.profile.province:
+        relation = wording("where.same_province", province=place)
     else:
-        relation = f"in another province ({place})"
+        relation = wording("where.other_province", place=place)
     if distance_km is None:
-        return f"Distance unknown, {relation}"
+        return wording("distance.unknown", relation=relation)
     if distance_km < 1:
-        return f"Less than 1 km away, {relation}"
-    return f"{distance_km:,.0f} km away, {relation}"
+        return wording("distance.near", relation=relation)
+    return wording("distance.km", km=number(lang, distance_km), relation=relation)
 
 
-def _modes(asked: frozenset[str], offered: frozenset[str]) -> str:
+def _modes(asked: frozenset[str], offered: frozenset[str], wording: Wording) -> str:
+    lang = wording.lang
     if not asked or not offered:
-        return "Cooperation modes not stated by both sides"
+        return wording("modes.unstated")
     common = sorted(asked & offered)
     if common:
-        return f"Both list {_join([MODE_NAMES.get(m, m) for m in common])}"
-    return (f"No cooperation mode in common (you list {_join([MODE_NAMES.get(m, m) for m in sorted(asked)])}; "
-            f"they list {_join([MODE_NAMES.get(m, m) for m in sorted(offered)])})")
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        return wording("modes.common", modes=listing(lang, [_term(lang, m) for m in common]))
+    return wording("modes.none_common", asked=listing(lang, [_term(lang, m) for m in sorted(asked)]),
+                   offered=listing(lang, [_term(lang, m) for m in sorted(offered)]))
 
 
 def _agreement(a: UnitCard, b: UnitCard) -> str:

@@ -51,7 +51,7 @@ def verify(session: Session, secret: str) -> ApiKey | None:
 def revoke(session: Session, key_id: int) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"API key {key_id} does not exist")
+        raise NotFound.missing("API key", key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.commit()

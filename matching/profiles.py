@@ -37,7 +37,7 @@ def get(session: Session, spec: SideSpec, profile_id: int) -> Profile:
         .options(selectinload(getattr(spec.model, spec.units)))
     )
     if profile is None:
-        raise NotFound(f"{spec.label} {profile_id} does not exist")
+        raise NotFound.missing(spec.label, profile_id)
     return cast(Profile, profile)
 
 

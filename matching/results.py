@@ -1,6 +1,6 @@
 """Response shapes of suggestions: what a ranked partner carries so a person can check it."""
 
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, Field, PrivateAttr, field_serializer
 
 from matching.rounding import Rounded, parts_of
 
@@ -30,9 +30,11 @@ class MatchedPair(BaseModel):
 
 
 class Capacity(BaseModel):
-    graduates_per_year: int = Field(description="Annual graduates of the matched specialties")
-    headcount: int = Field(description="Headcount of the matched talent gaps")
-    coverage: Rounded = Field(description="graduates_per_year / headcount, capped at 1")
+    graduates_per_year: int = Field(description="Annual graduates of the specialties in relevant pairs")
+    headcount: int = Field(description="Headcount of the talent gaps (every gap is paired once)")
+    covered: int = Field(description="People those specialties can supply: per specialty, the lesser of its "
+                         "graduates and the summed headcount of the gaps paired with it")
+    coverage: Rounded = Field(description="covered / headcount")
 
 
 class Reciprocity(BaseModel):
@@ -56,6 +58,15 @@ class SuggestionPublic(BaseModel):
     distance_km: float | None
     reciprocity: Reciprocity
     reasons: list[str]
+    # The reasons in other languages, when asked for (match lists store them with the explanation).
+    _reasons_by_language: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    def explanation(self) -> dict[str, object]:
+        """The suggestion as stored with a match-list entry: its JSON and `reasons_by_language`."""
+        data: dict[str, object] = self.model_dump(mode="json")
+        if self._reasons_by_language:
+            data[REASONS_BY_LANGUAGE] = self._reasons_by_language
+        return data
 
     @field_serializer("components")
     def _contributions_add_up(self, components: dict[str, Component]) -> dict[str, Component]:
@@ -63,6 +74,9 @@ class SuggestionPublic(BaseModel):
         rounded = parts_of([c.contribution for c in components.values()], self.score)
         return {name: c.model_copy(update={"contribution": r}) for (name, c), r in zip(components.items(), rounded,
                                                                                         strict=True)}
+
+
+REASONS_BY_LANGUAGE = "reasons_by_language"
 
 
 class SuggestionsPublic(BaseModel):

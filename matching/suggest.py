@@ -18,6 +18,7 @@ from matching.errors import InvalidInput, Problem
 from matching.explain import suggestion
 from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
 from matching.keywords import KeywordStats, keywords
+from matching.messages import ENGLISH, Wording, number
 from matching.pool import Pool, ProfileCard, UnitCard
 from matching.ranking import (
     FEATURES,
@@ -65,31 +66,36 @@ def text_query(vector: np.ndarray, text: str, amount: int, is_enterprise: bool,
 
 def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: int, config: RankingSettings,
             exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise",
-            gap_stats: KeywordStats | None = None) -> SuggestionsPublic:
+            gap_stats: KeywordStats | None = None, wording: Wording = ENGLISH,
+            also: Sequence[Wording] = ()) -> SuggestionsPublic:
     """`gap_stats`: keyword frequencies among the talent gaps (the enterprises' pool); default:
-    the candidate pool's own when it holds gaps, else none (no keyword feature)."""
+    the candidate pool's own when it holds gaps, else none (no keyword feature). `wording`: the
+    reader's language for reasons; `also`: languages whose reasons each suggestion keeps beside."""
+    term = wording.term
     stats = gap_stats or (pool.stats if not query.is_enterprise else KeywordStats())
     def empty(reason: str) -> SuggestionsPublic:
         return SuggestionsPublic(data=[], count=0, offset=offset, limit=limit, reason=reason)
 
     other = pool.spec
     if not query.units:
-        return empty(f"this {asker_label} has no {'talent gaps' if query.is_enterprise else 'specialties'} to match")
+        return empty(wording("empty.no_units", asker=term(asker_label),
+                             units=term("talent gaps" if query.is_enterprise else "specialties")))
     if len(pool.index) == 0:
-        return empty(f"there are no {other.units.replace('_', ' ')} to match against yet")
+        return empty(wording("empty.no_index", units=term(other.units)))
     allowed = allowed_profiles(pool, query, where)
     if allowed is not None and not allowed:
-        return empty(f"no {other.label} passes the filters")
+        return empty(wording("empty.filtered", side=term(other.label)))
     allowed_units = allowed_unit_ids(pool, allowed, where.min_capacity)
     if len(allowed_units) == 0:
-        return empty(f"no {other.label} passes the filters")
+        return empty(wording("empty.filtered", side=term(other.label)))
     scored = retrieve_and_score(pool, query, allowed, allowed_units, offset + limit, config, exact_scan_max, stats)
     order = ranked(scored)
     if len(order) == 0:
-        return empty(f"no {other.unit_label} is similar enough (min_similarity {config.min_similarity})")
+        return empty(wording("empty.dissimilar", unit=term(other.unit_label), threshold=config.min_similarity))
     page = order[offset:offset + limit]
-    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config, stats) for r, i in enumerate(page)]
-    reason = None if data else f"fewer than {offset + 1} suggestions"
+    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config, stats, wording, also)
+            for r, i in enumerate(page)]
+    reason = None if data else wording("empty.past_end", count=number(wording.lang, offset + 1))
     return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
 
 

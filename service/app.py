@@ -18,6 +18,7 @@ from matching.reference import Reference
 from service import __version__, errors
 from service.auth import PrincipalCache
 from service.background import JobRunner
+from service.language import LanguageChoice
 from service.limits import BodySizeLimit
 from service.routes import catalogue, docs, health, jobs, keys, match_lists, matches, profiles, transfer, ui
 from service.settings import Settings, get_settings
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     app.add_middleware(
         BodySizeLimit, default=config.max_body_bytes, overrides={"/import": config.max_import_bytes}
     )
+    app.add_middleware(LanguageChoice)  # outermost: it takes `lang` out of the query before anything reads it
     errors.install(app)
     app.include_router(health.router)
     routers = (profiles.colleges, profiles.enterprises, matches.router, catalogue.router, transfer.router, keys.router,

@@ -48,17 +48,20 @@ class Principal:
 def bearer_secret(authorization: str | None) -> str:
     """The key sent as `Authorization: Bearer <key>`; 401 when there is none."""
     if not authorization:
-        raise ApiError(401, "an API key is required: send 'Authorization: Bearer <key>'", headers=CHALLENGE)
+        raise ApiError(401, "an API key is required: send 'Authorization: Bearer <key>'", headers=CHALLENGE,
+                       message=("error.no_key", {}))
     scheme, _, secret = authorization.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, "use the Bearer scheme: 'Authorization: Bearer <key>'", headers=CHALLENGE)
+        raise ApiError(401, "use the Bearer scheme: 'Authorization: Bearer <key>'", headers=CHALLENGE,
+                       message=("error.bearer", {}))
     return secret.strip()
 
 
 def lookup(session: Session, secret: str) -> Principal:
     key = verify(session, secret)
     if key is None:
-        raise ApiError(401, "the API key is unknown or revoked", headers=CHALLENGE)
+        raise ApiError(401, "the API key is unknown or revoked", headers=CHALLENGE,
+                       message=("error.unknown_key", {}))
     return Principal(key.id, Role(key.role), key.college_id, key.enterprise_id, key.name)
 
 
@@ -101,8 +104,8 @@ def verified(sessions: sessionmaker[Session], secret: str) -> Principal:
         return lookup(session, secret)
 
 
-def forbid(what: str) -> ApiError:
-    return ApiError(403, f"this API key may not {what}")
+def forbid(what: str, message: tuple[str, dict[str, object]] | None = None) -> ApiError:
+    return ApiError(403, f"this API key may not {what}", message=message or ("error.forbidden", {"what": what}))
 
 
 def require_role(principal: Principal, *roles: Role, what: str) -> None:
@@ -113,10 +116,10 @@ def require_role(principal: Principal, *roles: Role, what: str) -> None:
 def require_read(principal: Principal, side: Side, profile_id: int) -> None:
     own = principal.own_id(side)
     if principal.bound_to(side) and own != profile_id:
-        raise forbid(f"read this {SIDES[side].label}")
+        raise forbid(f"read this {SIDES[side].label}", ("error.forbidden_read", {"label": SIDES[side].label}))
 
 
 def require_edit(principal: Principal, side: Side, profile_id: int) -> None:
     if principal.role == Role.ADMIN or principal.own_id(side) == profile_id:
         return
-    raise forbid(f"change this {SIDES[side].label}")
+    raise forbid(f"change this {SIDES[side].label}", ("error.forbidden_edit", {"label": SIDES[side].label}))

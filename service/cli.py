@@ -300,7 +300,7 @@ def lists_create(
         live.load(session, _bars(quiet))
         ranker = Ranker(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES), config=settings.ranking,
                         exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                        gap_stats=live.pool(ENTERPRISES).stats)
+                        gap_stats=live.pool(ENTERPRISES).stats, catalogue=live.embedder.catalogue)
         lst = store.public(session, build.build_now(session, ranker, body, resolved, "command line", _bars(quiet)))
     d = lst.demand
     out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "

@@ -26,7 +26,8 @@ from service.state import AppState
 async def get_state(request: Request) -> AppState:
     state: AppState | None = getattr(request.app.state, "matchmaker", None)
     if state is None or not state.ready:
-        raise ApiError(503, "the service is starting; try again in a moment", headers={"Retry-After": "5"})
+        raise ApiError(503, "the service is starting; try again in a moment", headers={"Retry-After": "5"},
+                       message=("error.starting", {}))
     return state
 
 
@@ -76,7 +77,8 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 async def get_live(state: StateDep) -> LiveIndex:
     if state.live is None:
-        raise ApiError(503, "the index is loading; try again in a moment", headers={"Retry-After": "5"})
+        raise ApiError(503, "the index is loading; try again in a moment", headers={"Retry-After": "5"},
+                       message=("error.index_loading", {}))
     return state.live
 
 

@@ -9,7 +9,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching.errors import Conflict, DomainError, InvalidInput, NotFound, Problem
+from matching.messages import CATALOGUE, Lang, render, term
 from matching.schemas import ErrorPublic
+from service.language import request_language
 
 log = logging.getLogger("matchmaker")
 
@@ -39,12 +41,41 @@ class ApiError(Exception):
     """Raised by routes and dependencies for errors that are not the domain's."""
 
     def __init__(self, status: int, detail: str, *, error: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None, message: tuple[str, dict[str, object]] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.error = error or STATUS_CODES.get(status, "error")
         self.headers = headers
+        self.message = message  # a matching.messages id and fields, for readers of another language
+
+
+# Starlette's own details (unknown route, wrong method) by status.
+HTTP_MESSAGES = {404: "error.route_not_found", 405: "error.method_not_allowed"}
+
+
+def localised(lang: Lang, detail: str, message: tuple[str, dict[str, object]] | None) -> str:
+    """The detail in the reader's language; English (or untranslated) text as it is."""
+    if lang == "en" or message is None:
+        return detail
+    message_id, fields = message
+    if message_id == "error.invalid":
+        more = int(fields.get("more", 0) or 0)  # type: ignore[call-overload]
+        text = render(lang, "error.field", field=fields["field"], reason=fields["reason"])
+        return text + (render(lang, "error.more", count=more) if more else "")
+    return render(lang, message_id, **{k: term(lang, v) if isinstance(v, str) else v for k, v in fields.items()})
+
+
+def pydantic_reason(lang: Lang, err: Any) -> str:
+    """A pydantic error's message in the reader's language, from its type and context."""
+    english = str(err.get("msg", "invalid"))
+    message_id = f"pydantic.{err.get('type')}"
+    if lang == "en" or message_id not in CATALOGUE:
+        return english
+    try:
+        return render(lang, message_id, **{k: v for k, v in (err.get("ctx") or {}).items()})
+    except (KeyError, IndexError, ValueError):
+        return english
 
 
 def error_response(status: int, error: str, detail: str, problems: list[Problem] | None = None,
@@ -56,7 +87,7 @@ def error_response(status: int, error: str, detail: str, problems: list[Problem]
     return JSONResponse({"error": error, "detail": detail, "fields": fields}, status, headers=headers)
 
 
-def _validation_problems(exc: RequestValidationError) -> tuple[bool, list[Problem]]:
+def _validation_problems(exc: RequestValidationError, lang: Lang = "en") -> tuple[bool, list[Problem]]:
     malformed = False
     problems = []
     for err in exc.errors():
@@ -65,42 +96,49 @@ def _validation_problems(exc: RequestValidationError) -> tuple[bool, list[Proble
         # "body", "query" and "path" say where FastAPI looked, not which field the client sent.
         where = [str(p) for p in (loc[1:] if loc and loc[0] in ("body", "query", "path") else loc)]
         field = ".".join(where) or (str(loc[0]) if loc else "body")
-        problems.append(Problem(field, str(err.get("msg", "invalid"))))
+        problems.append(Problem(field, pydantic_reason(lang, err)))
     return malformed, problems
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        malformed, problems = _validation_problems(exc)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        lang = request_language(request)
+        malformed, problems = _validation_problems(exc, lang)
         if malformed:
             reasons = "; ".join(p.reason for p in problems)
-            return error_response(400, "malformed_json", "the request body is not valid JSON",
+            return error_response(400, "malformed_json", render(lang, "error.malformed_json"),
                                   [Problem("body", reasons)])
-        first = f"{problems[0].field}: {problems[0].reason}" if problems else "invalid request"
+        first = render(lang, "error.field", field=problems[0].field, reason=problems[0].reason) if problems else \
+            render(lang, "error.invalid_request")
         return error_response(422, "validation_error", first, problems)
 
     @app.exception_handler(DomainError)
-    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        detail = localised(request_language(request), exc.detail, exc.message)
         if isinstance(exc, NotFound):
-            return error_response(404, "not_found", exc.detail)
+            return error_response(404, "not_found", detail)
         if isinstance(exc, Conflict):
-            return error_response(409, "conflict", exc.detail, exc.problems)
+            return error_response(409, "conflict", detail, exc.problems)
         if isinstance(exc, InvalidInput):
-            return error_response(422, "validation_error", exc.detail, exc.problems)
-        return error_response(400, "bad_request", exc.detail, exc.problems)
+            return error_response(422, "validation_error", detail, exc.problems)
+        return error_response(400, "bad_request", detail, exc.problems)
 
     @app.exception_handler(ApiError)
-    async def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.error, exc.detail, headers=exc.headers)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.error, localised(request_language(request), exc.detail, exc.message),
+                              headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error = STATUS_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else error.replace("_", " ")
+        message_id = HTTP_MESSAGES.get(exc.status_code)
+        if message_id and detail == render("en", message_id):
+            detail = render(request_language(request), message_id)
         return error_response(exc.status_code, error, detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+        return error_response(500, "internal_error", render(request_language(request), "error.unexpected"))

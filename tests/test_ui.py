@@ -112,3 +112,54 @@ def test_the_key_stays_in_the_tab() -> None:
     for path in static_files():
         text = path.read_text()
         assert "localStorage" not in text and "document.cookie" not in text, path.name
+
+
+TRANSLATED = re.compile(r"""\bt\(\s*(["'`])((?:(?!\1).)+)\1""")
+
+
+def test_every_text_the_page_asks_to_translate_has_chinese() -> None:
+    """Templates call t("..."), scripts MM.t("..."): each English text must be in service/ui_text.py
+    (a text not found there would show in English on the Chinese page)."""
+    from service.ui_text import ZH
+
+    files = [*ui.TEMPLATES_DIR.glob("*.html"), *ui.STATIC_DIR.glob("*.js")]
+    asked = {m.group(2) for f in files for m in TRANSLATED.finditer(f.read_text(encoding="utf-8"))
+             if "${" not in m.group(2)}
+    assert len(asked) > 100
+    assert sorted(asked - set(ZH)) == []
+    fields = re.compile(r"\{(\w+)\}")
+    assert [k for k, v in ZH.items() if set(fields.findall(k)) != set(fields.findall(v))] == []
+
+
+@pytest.mark.parametrize(("how", "want"), [
+    ({"params": {"lang": "zh"}}, "zh-CN"),
+    ({"headers": {"Accept-Language": "zh-CN,zh;q=0.9"}}, "zh-CN"),
+    ({"cookies": {"matchmaker_lang": "zh"}, "headers": {"Accept-Language": "en"}}, "zh-CN"),  # the switch wins
+    ({"cookies": {"matchmaker_lang": "zh"}, "params": {"lang": "en"}}, "en"),  # the query wins over it
+    ({}, "en"),
+])
+def test_pages_render_in_the_chosen_language(client: TestClient, how: dict[str, dict[str, str]], want: str) -> None:
+    cookies = how.get("cookies")
+    if cookies:
+        client.cookies.update(cookies)
+    response = client.get("/ui/lists/3", params=how.get("params"), headers=how.get("headers"))
+    client.cookies.clear()
+    assert response.status_code == 200
+    assert f'<html lang="{want}">' in response.text
+    if want == "zh-CN":
+        assert '<h1 id="list-name">匹配清单 3</h1>' in response.text and "推荐理由" in response.text
+    else:
+        assert '<h1 id="list-name">Match list 3</h1>' in response.text and "推荐理由" not in response.text
+
+
+def test_the_language_switch_sets_a_cookie_and_goes_back(client: TestClient) -> None:
+    response = client.get("/ui/language/zh", params={"next": "/ui/lists/3?status=accepted"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/ui/lists/3?status=accepted"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("matchmaker_lang=zh;") and "HttpOnly" in cookie and "Path=/ui" in cookie
+    assert '<html lang="zh-CN">' in client.get("/ui/lists/3").text  # the client kept the cookie
+    back = client.get("/ui/language/en", params={"next": "https://elsewhere.example/"}, follow_redirects=False)
+    assert back.headers["location"] == "/ui/"  # never an open redirect
+    assert '<html lang="en">' in client.get("/ui/").text
+    odd = client.get("/ui/language/xx", follow_redirects=False)
+    assert odd.headers["set-cookie"].startswith("matchmaker_lang=en;")

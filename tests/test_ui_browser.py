@@ -4,7 +4,8 @@ The app runs under uvicorn in a background thread on a free port, on a private c
 sample (tests/sampledb.py), with the session's model. A program manager signs in with an API key,
 creates a list for every enterprise in Xinjiang from the page, opens it, sorts and filters it, reads
 an entry's explanation, accepts one entry, rejects another with a reason, comments, and sees the
-report and its charts change; a decision the page did not know was stale shows the API's 409. The
+report and its charts change; a decision the page did not know was stale shows the API's 409; then it
+switches to Chinese and reads Chinese labels, reasons and refusals, and back. The
 same list made through the API matches the page's. Screenshots are saved under the test's tmp_path
 (their paths are printed; run with -s to see them).
 
@@ -372,6 +373,40 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
         page.click("#accept")
         expect(page.locator(".message.error")).to_contain_text("409")
         expect(page.locator("#entry")).to_have_attribute("data-status", "withdrawn")
+
+        # --- 中文: the switch, Chinese labels and reasons, a Chinese refusal, and back ---------------------
+        page.goto(f"{served.url}/ui/lists/{list_id}?entry={accept_id}")
+        expect(page.locator("#entry")).to_have_attribute("data-entry-id", str(accept_id))
+        english = page.locator("#reasons li").all_inner_texts()
+        page.click('#lang-switch a[data-lang="zh"]')
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        expect(page).to_have_url(re.compile(rf"/ui/lists/{list_id}\?.*entry={accept_id}"))  # back to the same entry
+        expect(page.locator("#nav a[data-nav=lists]")).to_have_text("匹配清单")
+        expect(page.locator("#reasons-title")).to_have_text("推荐理由")
+        expect(page.locator("#accept")).to_have_text("接受")
+        expect(page.locator("#entry")).to_have_attribute("data-entry-id", str(accept_id))
+        expect(page.locator("#entry-facts")).to_contain_text("容量")
+        expect(page.locator(f'#entries-body tr[data-entry-id="{accept_id}"] .badge')).to_have_text("已接受")
+        expect(page.locator("#reasons li").first).to_contain_text("每年毕业")
+        chinese = page.locator("#reasons li").all_inner_texts()
+        stored = served.api.get(f"/match-lists/{list_id}/entries/{accept_id}",
+                                headers={"Accept-Language": "zh-CN"}).json()["explanation"]["reasons"]
+        assert chinese == stored and len(chinese) == len(english) and chinese != english
+        assert all(re.search("[\u4e00-\u9fff]", r) for r in chinese), chinese
+        # the API's refusal, in Chinese: the stale entry is withdrawn
+        page.goto(f"{served.url}/ui/lists/{list_id}?entry={stale_id}")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")  # the choice persists
+        expect(page.locator("#entry")).to_have_attribute("data-status", "withdrawn")
+        page.evaluate("document.getElementById('withdraw').disabled = false")
+        page.click("#withdraw")
+        expect(page.locator(".message.error")).to_contain_text("只有待定或已接受的条目才能撤回")
+        page.screenshot(path=str(tmp_path / "reviewer-list-zh.png"))
+        page.click("#to-report")
+        expect(page.locator("#report-name")).to_contain_text("报告")
+        expect(page.locator('[data-stat="accepted-entries"]')).to_contain_text("已接受条目")
+        page.click('#lang-switch a[data-lang="en"]')
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator('[data-stat="accepted-entries"]')).to_contain_text("Accepted entries")
 
         assert not crashes, crashes
         assert not elsewhere, f"the page fetched from outside the app: {elsewhere}"

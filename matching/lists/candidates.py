@@ -13,10 +13,12 @@ from typing import Any
 from matching.allocation import Edge
 from matching.keywords import KeywordStats
 from matching.lists.scope import Demand
+from matching.messages import DEFAULT_LANGUAGE, LANGUAGES, Wording
 from matching.pool import Pool
 from matching.ranking import RankingSettings
 from matching.results import SuggestionPublic
 from matching.suggest import MatchFilter, profile_query, suggest
+from matching.taxonomy import Catalogue
 
 STORED_ELIGIBLE = 20  # candidates kept per gap for the report and for later rounds
 STORED_OTHERS = 3  # below min_score, and outside the scope's colleges: near-misses only
@@ -47,6 +49,7 @@ class Ranker:
     exact_scan_max: int
     limit: int  # suggestions asked for per enterprise
     gap_stats: KeywordStats | None = None
+    catalogue: Catalogue | None = None  # names coded specialties in the explanations' Chinese reasons
 
 
 @dataclass
@@ -106,7 +109,7 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
                 keep = {e.college_id for e in usable(eligible)}
                 for s in found:
                     if s.id in keep:
-                        gathered.explanations[(enterprise_id, s.id)] = s.model_dump(mode="json")
+                        gathered.explanations[(enterprise_id, s.id)] = s.explanation()
                 gathered.asked.update(gaps)
                 for gap_id, cs in cands.items():
                     gathered.by_gap[gap_id] = _best_first(cs)
@@ -116,7 +119,8 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
 
 def _ask(ranker: Ranker, pool: Pool, query: Any, limit: int) -> list[SuggestionPublic]:
     return suggest(pool, query, MatchFilter(), limit, 0, ranker.config, ranker.exact_scan_max,
-                   asker_label="enterprise", gap_stats=ranker.gap_stats).data
+                   asker_label="enterprise", gap_stats=ranker.gap_stats,
+                   also=[Wording(lang, ranker.catalogue) for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]).data
 
 
 def _candidates(suggestions: Iterable[SuggestionPublic], gaps: set[int], in_scope: bool) -> dict[int, list[Candidate]]:

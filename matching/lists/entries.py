@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from matching.errors import NotFound
 from matching.lists.models import EntryComment, MatchEntry
 from matching.lists.schemas import CommentPublic, EntriesPublic, EntryPublic
+from matching.results import REASONS_BY_LANGUAGE
 
 SORTS: dict[str, tuple[Any, ...]] = {
     "score": (MatchEntry.score,), "-score": (MatchEntry.score.desc(),),
@@ -31,7 +32,8 @@ class EntryFilter:
 def get(session: Session, list_id: int, entry_id: int) -> MatchEntry:
     entry = session.get(MatchEntry, entry_id)
     if entry is None or entry.list_id != list_id:
-        raise NotFound(f"entry {entry_id} does not exist in match list {list_id}")
+        raise NotFound(f"entry {entry_id} does not exist in match list {list_id}",
+                       message=("error.entry_not_found", {"id": entry_id, "list_id": list_id}))
     return entry
 
 
@@ -39,20 +41,31 @@ def all_of(session: Session, list_id: int, where: EntryFilter = EntryFilter()) -
     return list(session.scalars(select(MatchEntry).where(*_conditions(list_id, where)).order_by(MatchEntry.id)))
 
 
-def page(session: Session, list_id: int, where: EntryFilter, sort: str, limit: int, offset: int) -> EntriesPublic:
+def page(session: Session, list_id: int, where: EntryFilter, sort: str, limit: int, offset: int,
+         lang: str = "en") -> EntriesPublic:
     conditions = _conditions(list_id, where)
     total = session.scalar(select(func.count()).select_from(MatchEntry).where(*conditions)) or 0
     rows = list(session.scalars(select(MatchEntry).where(*conditions).order_by(*SORTS[sort], MatchEntry.id)
                                 .limit(limit).offset(offset)))
-    data = public_many(session, rows)
+    data = public_many(session, rows, lang)
     return EntriesPublic(data=data, count=len(data), total=total)
 
 
-def public(session: Session, entry: MatchEntry) -> EntryPublic:
-    return public_many(session, [entry])[0]
+def public(session: Session, entry: MatchEntry, lang: str = "en") -> EntryPublic:
+    return public_many(session, [entry], lang)[0]
 
 
-def public_many(session: Session, entries: list[MatchEntry]) -> list[EntryPublic]:
+def in_language(explanation: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The stored explanation with its reasons in `lang` where it keeps them (lists built before
+    reasons were kept in several languages have English only)."""
+    out = {k: v for k, v in explanation.items() if k != REASONS_BY_LANGUAGE}
+    translated = (explanation.get(REASONS_BY_LANGUAGE) or {}).get(lang)
+    if translated:
+        out["reasons"] = translated
+    return out
+
+
+def public_many(session: Session, entries: list[MatchEntry], lang: str = "en") -> list[EntryPublic]:
     comments: dict[int, list[CommentPublic]] = {}
     ids = [e.id for e in entries]
     for c in session.scalars(select(EntryComment).where(EntryComment.entry_id.in_(ids)).order_by(EntryComment.id)):
@@ -63,7 +76,7 @@ def public_many(session: Session, entries: list[MatchEntry]) -> list[EntryPublic
         enterprise_province=e.enterprise_province, industry=e.industry, gap_id=e.gap_id, gap_name=e.gap_name,
         college_id=e.college_id, college_name=e.college_name, college_province=e.college_province,
         specialty_id=e.specialty_id, specialty_name=e.specialty_name, headcount=e.headcount, score=e.score,
-        explanation=e.explanation, status=e.status, decided_by=e.decided_by,
+        explanation=in_language(e.explanation, lang), status=e.status, decided_by=e.decided_by,
         decided_at=e.decided_at, reason=e.reason, comments=comments.get(e.id, []),
     ) for e in entries]
 

@@ -41,7 +41,7 @@ def get(session: Session, job_id: str) -> Job:
     # Ids are uuid4 hex: anything else cannot exist, and never reaches the database (NUL, odd bytes).
     job = session.get(Job, job_id) if JOB_ID.fullmatch(job_id) else None
     if job is None:
-        raise NotFound(f"job {job_id} does not exist")
+        raise NotFound.missing("job", job_id)
     return job
 
 

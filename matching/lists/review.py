@@ -29,7 +29,8 @@ def decide(session: Session, list_id: int, entry_id: int, action: Action, who: s
     entry = entries.get(session, list_id, entry_id)
     before = entry.status
     if before not in FROM[action]:
-        raise Conflict(_not_now(entry_id, before, action))
+        raise Conflict(_not_now(entry_id, before, action), message=("error.not_now", {
+            "id": entry_id, "status": before, "allowed": " or ".join(FROM[action]), "action": action}))
     changed = session.execute(
         update(MatchEntry).where(MatchEntry.id == entry_id, MatchEntry.status == before)
         .values(status=TO[action], decided_by=who, decided_at=utcnow(), reason=reason)
@@ -37,7 +38,8 @@ def decide(session: Session, list_id: int, entry_id: int, action: Action, who: s
     if getattr(changed, "rowcount", 0) != 1:
         session.rollback()
         now = session.scalar(select(MatchEntry.status).where(MatchEntry.id == entry_id))
-        raise Conflict(f"entry {entry_id} was decided by someone else meanwhile (it is {now} now)")
+        raise Conflict(f"entry {entry_id} was decided by someone else meanwhile (it is {now} now)",
+                       message=("error.decided_meanwhile", {"id": entry_id, "status": str(now)}))
     if action == "accept":
         _check_capacity(session, entry)
     record(session, who, action, list_id, entry_id, before={"status": before},

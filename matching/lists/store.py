@@ -13,7 +13,7 @@ STATUSES = ("proposed", "accepted", "rejected", "withdrawn")
 def get(session: Session, list_id: int) -> MatchList:
     lst = session.get(MatchList, list_id)
     if lst is None:
-        raise NotFound(f"match list {list_id} does not exist")
+        raise NotFound.missing("match list", list_id)
     return lst
 
 

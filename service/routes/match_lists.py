@@ -42,6 +42,7 @@ from matching.vocab import Role, Side
 from service.auth import Principal, forbid, require_role
 from service.background import JobRunner
 from service.deps import JobsDep, LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
+from service.language import WordingDep
 from service.settings import Settings
 from service.state import AppState
 
@@ -100,7 +101,7 @@ class ListBuilder:
         return Ranker(colleges=live.fresh_pool(self.session, COLLEGES),
                       enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
                       exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                      gap_stats=live.pool(ENTERPRISES).stats)
+                      gap_stats=live.pool(ENTERPRISES).stats, catalogue=self.state.reference.catalogue)
 
     def run(self, gaps: int, response: Response, now: Callable[[], MatchList],
             later: Callable[[build.Hold], tuple[MatchList, Job]]) -> MatchList:
@@ -196,14 +197,15 @@ def _entry_filter(query: EntryQuery, who: Principal) -> entries.EntryFilter:
 @router.get("/{list_id}/entries", response_model=EntriesPublic,
             summary="A list's entries (a college or enterprise key sees only its own)")
 def list_entries(list_id: ListId, query: Annotated[EntryQuery, Query()], session: SessionDep,
-                 who: PrincipalDep) -> EntriesPublic:
+                 who: PrincipalDep, wording: WordingDep) -> EntriesPublic:
     store.get(session, list_id)
     where = _entry_filter(query, who)
-    return entries.page(session, list_id, where, query.sort, query.limit, query.offset)
+    return entries.page(session, list_id, where, query.sort, query.limit, query.offset, wording.lang)
 
 
 @router.get("/{list_id}/entries/{entry_id}", response_model=EntryPublic, summary="One entry")
-def read_entry(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep) -> EntryPublic:
+def read_entry(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep,
+               wording: WordingDep) -> EntryPublic:
     store.get(session, list_id)
     if who.bound_to(Side.COLLEGES) or who.bound_to(Side.ENTERPRISES):
         # Another's entry is a 403 whether or not it exists, so entry ids cannot be probed.
@@ -211,33 +213,35 @@ def read_entry(list_id: ListId, entry_id: EntryId, session: SessionDep, who: Pri
         if entry is None or entry.list_id != list_id or (
                 entry.college_id != who.own_id(Side.COLLEGES) and entry.enterprise_id != who.own_id(Side.ENTERPRISES)):
             raise forbid("read this entry")
-    return entries.public(session, entries.get(session, list_id, entry_id))
+    return entries.public(session, entries.get(session, list_id, entry_id), wording.lang)
 
 
 def _decide(list_id: int, entry_id: int, action: review.Action, session: SessionDep, who: Principal,
-            reason: str | None = None) -> EntryPublic:
+            reason: str | None = None, lang: str = "en") -> EntryPublic:
     require_manager(who, "decide on entries")
     store.get(session, list_id)
-    return entries.public(session, review.decide(session, list_id, entry_id, action, who_is(who), reason))
+    return entries.public(session, review.decide(session, list_id, entry_id, action, who_is(who), reason), lang)
 
 
 @router.post("/{list_id}/entries/{entry_id}/accept", response_model=EntryPublic,
              summary="Accept a proposed entry (it then holds its headcount of the specialty's capacity)")
-def accept(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep) -> EntryPublic:
-    return _decide(list_id, entry_id, "accept", session, who)
+def accept(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep,
+           wording: WordingDep) -> EntryPublic:
+    return _decide(list_id, entry_id, "accept", session, who, lang=wording.lang)
 
 
 @router.post("/{list_id}/entries/{entry_id}/reject", response_model=EntryPublic,
              summary="Reject a proposed entry, saying why")
 def reject(list_id: ListId, entry_id: EntryId, body: RejectBody, session: SessionDep,
-           who: PrincipalDep) -> EntryPublic:
-    return _decide(list_id, entry_id, "reject", session, who, body.reason)
+           who: PrincipalDep, wording: WordingDep) -> EntryPublic:
+    return _decide(list_id, entry_id, "reject", session, who, body.reason, wording.lang)
 
 
 @router.post("/{list_id}/entries/{entry_id}/withdraw", response_model=EntryPublic,
              summary="Withdraw a proposed or accepted entry (its capacity is freed)")
-def withdraw(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep) -> EntryPublic:
-    return _decide(list_id, entry_id, "withdraw", session, who)
+def withdraw(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep,
+             wording: WordingDep) -> EntryPublic:
+    return _decide(list_id, entry_id, "withdraw", session, who, lang=wording.lang)
 
 
 @router.post("/{list_id}/entries/{entry_id}/comments", status_code=201, response_model=CommentPublic,

@@ -16,8 +16,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.staticfiles import StaticFiles
 
+from matching.messages import LANGUAGES, Lang, pick_language
 from matching.schemas import MAX_ID
 from service import __version__
+from service.language import ASKED_KEY, COOKIE, request_language
+from service.ui_text import texts, translate
 
 PACKAGE = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PACKAGE / "templates"
@@ -42,12 +45,31 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 ListId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
+def page_language(request: Request) -> Lang:
+    """`?lang=` (the switch's link), else the switch's cookie, else Accept-Language."""
+    asked = request.scope.get(ASKED_KEY)
+    if asked is not None:
+        return pick_language(asked, None)
+    cookie = request.cookies.get(COOKIE)
+    if cookie in LANGUAGES:
+        return pick_language(cookie, None)
+    return request_language(request)
+
+
 def _page(request: Request, template: str, title: str, page: str, **context: Any) -> HTMLResponse:
     root = request.scope.get("root_path", "").rstrip("/")
+    lang = page_language(request)
+
+    def t(text: str, **fields: object) -> str:
+        return translate(lang, text, **fields)
+
     response = templates.TemplateResponse(
         request,
         template,
-        {"title": title, "page": page, "api": root, "ui": root + PREFIX, "version": __version__, **context},
+        {"title": t(title, id=context.get("list_id")), "page": page, "api": root, "ui": root + PREFIX,
+         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+         "version": __version__, "lang": lang, "html_lang": "zh-CN" if lang == "zh" else "en", "t": t,
+         "ui_texts": texts(lang), **context},
     )
     response.headers.update(SECURITY_HEADERS)
     return response
@@ -70,12 +92,25 @@ def signin_page(request: Request) -> HTMLResponse:
 
 @router.get("/lists/{list_id}", response_class=HTMLResponse)
 def list_page(request: Request, list_id: ListId) -> HTMLResponse:
-    return _page(request, "list.html", f"Match list {list_id}", "list", list_id=list_id)
+    return _page(request, "list.html", "Match list {id}", "list", list_id=list_id)
 
 
 @router.get("/lists/{list_id}/report", response_class=HTMLResponse)
 def report_page(request: Request, list_id: ListId) -> HTMLResponse:
-    return _page(request, "report.html", f"Report of match list {list_id}", "report", list_id=list_id)
+    return _page(request, "report.html", "Report of match list {id}", "report", list_id=list_id)
+
+
+@router.get("/language/{choice}", response_class=RedirectResponse)
+def choose_language(request: Request, choice: str, next: str = PREFIX + "/") -> RedirectResponse:
+    """The language switch: remember the choice in a cookie (for a year, this site's pages only;
+    not readable by scripts) and go back to the page, which then renders in it."""
+    root = request.scope.get("root_path", "").rstrip("/")
+    lang = pick_language(choice, None)
+    # Only a page of the reviewer's own, never an open redirect.
+    target = next if next.startswith(root + PREFIX + "/") and not next.startswith("//") else root + PREFIX + "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, path=root + PREFIX, httponly=True, samesite="strict")
+    return response
 
 
 def install(app: FastAPI) -> None:

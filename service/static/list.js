@@ -3,7 +3,7 @@
 
 (function () {
   const MM = window.MM;
-  const { el, api, request, show, showError, badge, facts, fmt, pager, followJob, jobOutcome, query } = MM;
+  const { el, api, request, show, showError, badge, facts, fmt, pager, followJob, jobOutcome, query, t } = MM;
   if (!MM.requireKey()) return;
 
   const listId = MM.listId;
@@ -65,19 +65,19 @@
     const d = list.demand || {};
     const status = el("span", {}, badge(list.status));
     facts(document.getElementById("list-facts"), [
-      ["Status", status],
-      ["Entries", fmt.num(c.entries)],
-      ["Proposed", fmt.num(c.proposed)],
-      ["Accepted", fmt.num(c.accepted)],
-      ["Rejected", fmt.num(c.rejected)],
-      ["Withdrawn", fmt.num(c.withdrawn)],
-      ["Demand", `${fmt.num(d.headcount)} headcount`],
-      ["Allocated", `${fmt.num(d.allocated)} (${fmt.pct(d.coverage)})`],
-      ["Min score", fmt.fixed(list.min_score, 2)],
-      ["Colleges per gap", list.max_colleges_per_gap],
-      ["Rounds", list.rounds],
-      ["Created", `${fmt.date(list.created_at)} by ${list.created_by || "?"}`],
-      ["Error", list.error],
+      [t("Status"), status],
+      [t("Entries"), fmt.num(c.entries)],
+      [t("Proposed"), fmt.num(c.proposed)],
+      [t("Accepted"), fmt.num(c.accepted)],
+      [t("Rejected"), fmt.num(c.rejected)],
+      [t("Withdrawn"), fmt.num(c.withdrawn)],
+      [t("Demand"), t("{n} headcount", { n: fmt.num(d.headcount) })],
+      [t("Allocated"), `${fmt.num(d.allocated)} (${fmt.pct(d.coverage)})`],
+      [t("Min score"), fmt.fixed(list.min_score, 2)],
+      [t("Colleges per gap"), list.max_colleges_per_gap],
+      [t("Rounds"), list.rounds],
+      [t("Created"), t("{date} by {who}", { date: fmt.date(list.created_at), who: list.created_by || "?" })],
+      [t("Error"), list.error],
     ]);
     return list;
   }
@@ -96,8 +96,8 @@
 
   /* A name, and a small button that narrows the table to it (a click elsewhere on the row opens the entry). */
   function filterButton(label, name, value) {
-    const b = el("button", { type: "button", class: "chip", title: `Show only this ${name.replace("_id", "")}`,
-      "aria-label": `Show only ${label}` }, "only");
+    const b = el("button", { type: "button", class: "chip", title: t("Show only this {what}", { what: t(name.replace("_id", "")) }),
+      "aria-label": t("Show only {label}", { label }) }, t("only"));
     b.addEventListener("click", (event) => {
       event.stopPropagation();
       state.filters[name] = String(value);
@@ -108,13 +108,19 @@
     return el("span", { class: "name" }, label, " ", b);
   }
 
+  /* The college's Chinese name for a Chinese reader, where its explanation carries one. */
+  function collegeName(entry) {
+    const zh = MM.LANG === "zh" && entry.explanation && entry.explanation.name_zh;
+    return zh || entry.college_name;
+  }
+
   function row(entry) {
     const tr = el("tr", { dataset: { entryId: entry.id }, tabindex: 0, class: entry.id === state.entry ? "selected" : null },
       el("td", { class: "num" }, entry.id),
       el("td", {}, filterButton(entry.enterprise_name, "enterprise_id", entry.enterprise_id),
         el("div", { class: "muted small" }, [entry.enterprise_province, entry.industry].filter(Boolean).join(" · "))),
       el("td", {}, entry.gap_name),
-      el("td", {}, filterButton(entry.college_name, "college_id", entry.college_id),
+      el("td", {}, filterButton(collegeName(entry), "college_id", entry.college_id),
         el("div", { class: "muted small" }, entry.college_province || "")),
       el("td", {}, entry.specialty_name),
       el("td", { class: "num" }, fmt.num(entry.headcount)),
@@ -173,21 +179,23 @@
     panel.box.dataset.entryId = entry.id;
     panel.box.dataset.status = entry.status;
     panel.title.textContent = `${entry.gap_name} → ${entry.specialty_name}`;
-    panel.subtitle.textContent = `Entry ${entry.id} · round ${entry.round}`;
+    panel.subtitle.textContent = t("Entry {id} · round {round}", { id: entry.id, round: entry.round });
     facts(panel.facts, [
-      ["Status", badge(entry.status)],
-      ["Enterprise", `${entry.enterprise_name}${entry.enterprise_province ? ` (${entry.enterprise_province})` : ""}`],
-      ["Industry", entry.industry],
-      ["College", `${entry.college_name}${entry.college_province ? ` (${entry.college_province})` : ""}`],
-      ["Allocated", `${fmt.num(entry.headcount)} of the gap's headcount`],
-      ["Score", fmt.score(entry.score)],
-      ["Capacity", cap.graduates_per_year === undefined ? null
-        : `${fmt.num(cap.graduates_per_year)} graduates a year for ${fmt.num(cap.headcount)} wanted (coverage ${fmt.pct(cap.coverage)})`],
-      ["Distance", fmt.km(x.distance_km)],
-      ["Both sides", rec.combined === undefined ? null
-        : `enterprise's view ${fmt.pct(rec.asker_view)}, college's view ${fmt.pct(rec.candidate_view)} (combined ${fmt.fixed(rec.combined, 2)})`],
-      ["Decided", entry.decided_by ? `${entry.decided_by}, ${fmt.date(entry.decided_at)}` : null],
-      ["Reason", entry.reason],
+      [t("Status"), badge(entry.status)],
+      [t("Enterprise"), `${entry.enterprise_name}${entry.enterprise_province ? ` (${entry.enterprise_province})` : ""}`],
+      [t("Industry"), entry.industry],
+      [t("College"), `${collegeName(entry)}${entry.college_province ? ` (${entry.college_province})` : ""}`],
+      [t("Allocated"), t("{n} of the gap's headcount", { n: fmt.num(entry.headcount) })],
+      [t("Score"), fmt.score(entry.score)],
+      [t("Capacity"), cap.graduates_per_year === undefined ? null
+        : t("{graduates} graduates a year for {headcount} wanted (coverage {coverage})",
+          { graduates: fmt.num(cap.graduates_per_year), headcount: fmt.num(cap.headcount), coverage: fmt.pct(cap.coverage) })],
+      [t("Distance"), fmt.km(x.distance_km)],
+      [t("Both sides"), rec.combined === undefined ? null
+        : t("enterprise's view {asker}, college's view {candidate} (combined {combined})",
+          { asker: fmt.pct(rec.asker_view), candidate: fmt.pct(rec.candidate_view), combined: fmt.fixed(rec.combined, 2) })],
+      [t("Decided"), entry.decided_by ? `${entry.decided_by}, ${fmt.date(entry.decided_at)}` : null],
+      [t("Reason"), entry.reason],
     ]);
 
     const open = entry.status === "proposed" || entry.status === "accepted";
@@ -197,11 +205,11 @@
     panel.rejectForm.hidden = true;
 
     panel.components.replaceChildren(...Object.entries(x.components || {}).map(([name, c]) =>
-      el("tr", {}, el("td", {}, name), el("td", { class: "num" }, fmt.fixed(c.value, 3)),
+      el("tr", {}, el("td", { title: name }, t(name)), el("td", { class: "num" }, fmt.fixed(c.value, 3)),
         el("td", { class: "num" }, fmt.fixed(c.weight, 3)), el("td", { class: "num" }, fmt.fixed(c.contribution, 4)))));
     if (x.components) {
       const total = Object.values(x.components).reduce((s, c) => s + c.contribution, 0);
-      panel.components.append(el("tr", { class: "total" }, el("td", {}, "score"), el("td", {}), el("td", {}),
+      panel.components.append(el("tr", { class: "total" }, el("td", {}, t("score")), el("td", {}), el("td", {}),
         el("td", { class: "num" }, fmt.fixed(total, 4))));
     }
 
@@ -211,12 +219,12 @@
         el("td", {}, `${p.candidate_unit.name} (${fmt.num(p.candidate_unit.amount)}/yr)`),
         el("td", { class: "num" }, fmt.fixed(p.similarity, 2)),
         el("td", { class: "num", title: (p.shared_keywords || []).join(", ") }, fmt.fixed(p.keyword_overlap, 2)),
-        el("td", {}, p.code_agreement))));
+        el("td", {}, t(p.code_agreement)))));
 
     panel.reasons.replaceChildren(...(x.reasons || []).map((r) => el("li", {}, r)));
     panel.comments.replaceChildren(...(entry.comments || []).map((c) =>
       el("li", {}, el("div", { class: "muted small" }, `${c.author || "?"} · ${fmt.date(c.created_at)}`), el("div", {}, c.text))));
-    if (!(entry.comments || []).length) panel.comments.append(el("li", { class: "muted" }, "No comments yet."));
+    if (!(entry.comments || []).length) panel.comments.append(el("li", { class: "muted" }, t("No comments yet.")));
   }
 
   async function decide(action, payload) {
@@ -227,7 +235,7 @@
       const entry = await api("POST", `${base}/entries/${id}/${action}`, payload);
       showEntry(entry);
       replaceRow(entry);
-      show(`Entry ${id} ${entry.status}.`, "success");
+      show(t("Entry {id} {status}.", { id, status: t(entry.status) }), "success");
       await loadList();
     } catch (err) {
       showError(err);
@@ -257,7 +265,7 @@
     event.preventDefault();
     const reason = panel.rejectReason.value.trim();
     if (!reason) {
-      show("A rejection needs a reason.", "error");
+      show(t("A rejection needs a reason."), "error");
       panel.rejectReason.focus();
       return;
     }
@@ -273,7 +281,7 @@
       await api("POST", `${base}/entries/${id}/comments`, { text });
       panel.commentText.value = "";
       showEntry(await api("GET", `${base}/entries/${id}`));
-      show(`Comment added to entry ${id}.`, "success");
+      show(t("Comment added to entry {id}.", { id }), "success");
     });
   });
 
@@ -323,11 +331,11 @@
     await MM.busy(event.currentTarget, async () => {
       const { status, data } = await request("POST", `${base}/rounds`);
       if (status === 202 && data.job_id) {
-        if (await waitForJob(data.job_id, "The new round")) show(`Round ${data.rounds || ""} allocated.`, "success");
+        if (await waitForJob(data.job_id, t("The new round"))) show(t("Round {round} allocated.", { round: data.rounds || "" }), "success");
       } else {
         await loadList();
         await loadEntries();
-        show(`Round ${data.rounds} allocated: ${fmt.num((data.counts || {}).entries)} entries in the list.`, "success");
+        show(t("Round {round} allocated: {entries} entries in the list.", { round: data.rounds, entries: fmt.num((data.counts || {}).entries) }), "success");
       }
     });
   });
@@ -336,7 +344,7 @@
     fillForm();
     try {
       const list = await loadList();
-      if (list.status === "building" && list.job_id) await waitForJob(list.job_id, "Building the list");
+      if (list.status === "building" && list.job_id) await waitForJob(list.job_id, t("Building the list"));
     } catch (err) {
       showError(err);
     }

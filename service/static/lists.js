@@ -2,7 +2,7 @@
 "use strict";
 
 (function () {
-  const { el, api, request, show, showError, badge, fmt, pager, followJob, jobOutcome, UI, query, busy } = window.MM;
+  const { el, api, request, show, showError, badge, fmt, pager, followJob, jobOutcome, UI, query, busy, t } = window.MM;
   if (!window.MM.requireKey()) return;
 
   const tbody = document.getElementById("lists-body");
@@ -19,10 +19,10 @@
     if (s.provinces && s.provinces.length) parts.push(s.provinces.join(", "));
     if (s.countries && s.countries.length) parts.push(s.countries.join(", "));
     if (s.industries && s.industries.length) parts.push(s.industries.join(", "));
-    if (s.codes && s.codes.length) parts.push(`codes ${s.codes.join(", ")}`);
-    if (s.enterprise_ids && s.enterprise_ids.length) parts.push(`${s.enterprise_ids.length} enterprises`);
-    if (s.college_ids && s.college_ids.length) parts.push(`${s.college_ids.length} colleges`);
-    return parts.length ? parts.join(" · ") : "everything";
+    if (s.codes && s.codes.length) parts.push(t("codes {codes}", { codes: s.codes.join(", ") }));
+    if (s.enterprise_ids && s.enterprise_ids.length) parts.push(t("{n} enterprises", { n: s.enterprise_ids.length }));
+    if (s.college_ids && s.college_ids.length) parts.push(t("{n} colleges", { n: s.college_ids.length }));
+    return parts.length ? parts.join(" · ") : t("everything");
   }
 
   function row(list) {
@@ -75,8 +75,9 @@
 
   function created(list) {
     const counts = list.counts || {};
-    show(`List “${list.name}” is ready: ${fmt.num(counts.entries)} entries, ${fmt.pct((list.demand || {}).coverage)} of the demand covered.`,
-      "success", { href: `${UI}/lists/${list.id}`, text: "Open it" });
+    show(t("List “{name}” is ready: {entries} entries, {coverage} of the demand covered.",
+      { name: list.name, entries: fmt.num(counts.entries), coverage: fmt.pct((list.demand || {}).coverage) }),
+    "success", { href: `${UI}/lists/${list.id}`, text: t("Open it") });
   }
 
   form.addEventListener("submit", async (event) => {
@@ -85,8 +86,8 @@
       const { status, data } = await request("POST", "/match-lists", body());
       await load();
       if (status === 202 && data.job_id) {
-        const job = await followJob(data.job_id, `Building “${data.name}”…`);
-        if (jobOutcome(job, `Building “${data.name}”`)) created(await api("GET", `/match-lists/${data.id}`));
+        const job = await followJob(data.job_id, `${t("Building “{name}”", { name: data.name })}…`);
+        if (jobOutcome(job, t("Building “{name}”", { name: data.name }))) created(await api("GET", `/match-lists/${data.id}`));
         await load();
       } else {
         created(data);

@@ -3,7 +3,7 @@
 
 (function () {
   const MM = window.MM;
-  const { el, svg, api, show, showError, fmt, UI } = MM;
+  const { el, svg, api, show, showError, fmt, UI, t } = MM;
   if (!MM.requireKey()) return;
 
   const listId = MM.listId;
@@ -22,7 +22,7 @@
     const opts = options || {};
     container.replaceChildren();
     if (!rows.length) {
-      container.append(el("p", { class: "muted" }, opts.empty || "Nothing to draw."));
+      container.append(el("p", { class: "muted" }, opts.empty || t("Nothing to draw.")));
       return;
     }
     const labelWidth = 210;
@@ -61,35 +61,35 @@
 
   function coverageRows(tbody, rows, key) {
     tbody.replaceChildren(...rows.map((r) => el("tr", {},
-      el("td", {}, r[key] || "(none)"),
+      el("td", {}, r[key] || t("(none)")),
       el("td", { class: "num" }, fmt.num(r.headcount)),
       el("td", { class: "num" }, fmt.num(r.allocated)),
       el("td", { class: "num" }, fmt.pct(r.coverage)))));
   }
 
   const REASONS = {
-    below_min_score: "no candidate reaches the list's minimum score",
-    capacity_used: "the suitable colleges' capacity is used up",
-    filtered_out: "the scope filters out every candidate",
-    no_candidates: "no college trains anything close",
-    rejected: "its entries were rejected",
+    below_min_score: t("no candidate reaches the list's minimum score"),
+    capacity_used: t("the suitable colleges' capacity is used up"),
+    filtered_out: t("the scope filters out every candidate"),
+    no_candidates: t("no college trains anything close"),
+    rejected: t("its entries were rejected"),
   };
 
   function render(list, report) {
     const d = report.demand || {};
     const c = list.counts || {};
-    document.getElementById("report-name").textContent = `Report: ${report.name || list.name}`;
-    document.title = `Report: ${report.name || list.name} · matchmaker`;
+    document.getElementById("report-name").textContent = t("Report: {name}", { name: report.name || list.name });
+    document.title = `${t("Report: {name}", { name: report.name || list.name })} · matchmaker`;
 
     document.getElementById("stats").replaceChildren(
-      stat("headcount", "Demand in scope", fmt.num(d.headcount), `${fmt.num(d.gaps)} talent gaps`),
-      stat("allocated", "Allocated", fmt.num(d.allocated), `${fmt.pct(d.coverage)} covered (proposed + accepted)`),
-      stat("accepted", "Accepted headcount", fmt.num(d.accepted), null),
-      stat("gaps", "Gaps filled", `${fmt.num(d.gaps_filled)} / ${fmt.num(d.gaps)}`,
-        `${fmt.num(d.gaps_partly_filled)} partly, ${fmt.num(d.gaps_unfilled)} unfilled`),
-      stat("entries", "Entries", fmt.num(c.entries), `${fmt.num(c.proposed)} proposed`),
-      stat("accepted-entries", "Accepted entries", fmt.num(c.accepted), null),
-      stat("rejected-entries", "Rejected entries", fmt.num(c.rejected), `${fmt.num(c.withdrawn)} withdrawn`));
+      stat("headcount", t("Demand in scope"), fmt.num(d.headcount), t("{n} talent gaps", { n: fmt.num(d.gaps) })),
+      stat("allocated", t("Allocated"), fmt.num(d.allocated), t("{coverage} covered (proposed + accepted)", { coverage: fmt.pct(d.coverage) })),
+      stat("accepted", t("Accepted headcount"), fmt.num(d.accepted), null),
+      stat("gaps", t("Gaps filled"), `${fmt.num(d.gaps_filled)} / ${fmt.num(d.gaps)}`,
+        t("{partly} partly, {unfilled} unfilled", { partly: fmt.num(d.gaps_partly_filled), unfilled: fmt.num(d.gaps_unfilled) })),
+      stat("entries", t("Entries"), fmt.num(c.entries), t("{n} proposed", { n: fmt.num(c.proposed) })),
+      stat("accepted-entries", t("Accepted entries"), fmt.num(c.accepted), null),
+      stat("rejected-entries", t("Rejected entries"), fmt.num(c.rejected), t("{n} withdrawn", { n: fmt.num(c.withdrawn) })));
 
     const notes = report.notes || [];
     const notesBox = document.getElementById("notes");
@@ -100,7 +100,7 @@
     barChart(document.getElementById("chart-provinces"), provinces.slice(0, MAX_BARS).map((p) => ({
       key: p.province, label: p.province || "(none)", value: p.coverage,
       text: `${fmt.pct(p.coverage)} of ${fmt.num(p.headcount)}`,
-    })), { label: "coverage by province", empty: "No demand in scope.",
+    })), { label: "coverage by province", empty: t("No demand in scope."),
       more: provinces.length > MAX_BARS ? `and ${provinces.length - MAX_BARS} more provinces in the table below` : null });
 
     const colleges = [...(report.colleges || [])].filter((x) => x.allocated > 0 || x.accepted > 0)
@@ -109,7 +109,7 @@
       key: x.college_id, label: x.name, value: x.utilisation, inner: x.capacity ? x.accepted / x.capacity : 0,
       text: `${fmt.pct(x.utilisation)} · ${fmt.num(x.allocated)}/${fmt.num(x.capacity)}`,
       title: `${x.name}: ${fmt.num(x.allocated)} allocated (${fmt.num(x.accepted)} accepted) of ${fmt.num(x.capacity)} graduates a year`,
-    })), { label: "college utilisation", empty: "No college has an allocation.",
+    })), { label: "college utilisation", empty: t("No college has an allocation."),
       more: colleges.length > MAX_BARS ? `and ${colleges.length - MAX_BARS} more colleges in the table below` : null });
 
     coverageRows(document.querySelector("#by-province tbody"), report.by_province || [], "province");
@@ -136,9 +136,9 @@
       el("td", {}, (u.near_misses || []).length
         ? el("ul", { class: "near-misses" }, ...(u.near_misses || []).map((m) => el("li", {},
           el("span", {}, `${m.college_name} — ${m.specialty_name} `),
-          el("span", { class: "muted" }, `(score ${fmt.score(m.score)})`),
+          el("span", { class: "muted" }, t("(score {score})", { score: fmt.score(m.score) })),
           m.why ? el("div", { class: "small muted" }, m.why) : null)))
-        : el("span", { class: "muted" }, "none")))));
+        : el("span", { class: "muted" }, t("none"))))));
   }
 
   async function load() {
@@ -156,7 +156,7 @@
       const { part, format } = button.dataset;
       await MM.busy(button, async () => {
         const name = await MM.download(`${base}/export?format=${format}&part=${part}`, `match-list-${listId}-${part}.${format}`);
-        show(`Saved ${name}.`, "success");
+        show(t("Saved {name}.", { name }), "success");
       });
     });
   }

@@ -2,7 +2,7 @@
 "use strict";
 
 (function () {
-  const { el, show, showError, request, setKey, UI } = window.MM;
+  const { el, show, showError, request, setKey, UI, t } = window.MM;
   const form = document.getElementById("signin-form");
   const input = document.getElementById("key");
 
@@ -21,10 +21,10 @@
     try {
       const { data } = await request("GET", "/info", undefined, { key: secret });
       setKey(secret);
-      show(`Signed in to matchmaker ${data.version}.`, "success");
+      show(t("Signed in to matchmaker {version}.", { version: data.version }), "success");
       location.assign(nextPage());
     } catch (err) {
-      if (err.status === 401) show("That API key is unknown or revoked.", "error");
+      if (err.status === 401) show(t("That API key is unknown or revoked."), "error");
       else showError(err);
       input.select();
     } finally {
@@ -33,7 +33,7 @@
   });
 
   if (new URLSearchParams(location.search).get("next")) {
-    form.prepend(el("p", { class: "hint" }, "Sign in to continue."));
+    form.prepend(el("p", { class: "hint" }, t("Sign in to continue.")));
   }
   input.focus();
 })();

@@ -2,6 +2,9 @@
  *
  * The API key lives in sessionStorage (this tab only). Every call sends it as a Bearer header.
  * Data from the API only ever reaches the page as text (textContent or text nodes), never as HTML.
+ * The language (body data-lang: the switch's links set a cookie through /ui/language) goes to the API as
+ * Accept-Language, so reasons and error details come back in it; MM.t() translates the page's own
+ * words from the table the server put in #ui-texts (keyed by the English).
  */
 "use strict";
 
@@ -10,10 +13,24 @@
   const body = document.body;
   const API = body.dataset.api || "";
   const UI = body.dataset.ui || "/ui";
+  const LANG = body.dataset.lang === "zh" ? "zh" : "en";
+  const TEXTS = (() => {
+    try {
+      return JSON.parse(document.getElementById("ui-texts").textContent || "{}");
+    } catch (err) {
+      return {};
+    }
+  })();
+
+  /* The page's words in its language, with {field}s filled in; untranslated text stays English. */
+  function t(text, fields) {
+    const template = Object.prototype.hasOwnProperty.call(TEXTS, text) ? TEXTS[text] : text;
+    return template.replace(/\{(\w+)\}/g, (whole, name) => (fields && name in fields ? String(fields[name]) : whole));
+  }
 
   class ApiError extends Error {
     constructor(status, payload) {
-      const detail = (payload && payload.detail) || `the service answered ${status}`;
+      const detail = (payload && payload.detail) || t("the service answered {status}", { status });
       super(detail);
       this.status = status;
       this.error = (payload && payload.error) || "error";
@@ -46,7 +63,7 @@
   }
 
   function headers(extra, secret) {
-    const h = Object.assign({ Accept: "application/json" }, extra || {});
+    const h = Object.assign({ Accept: "application/json", "Accept-Language": LANG }, extra || {});
     const k = secret || key();
     if (k) h.Authorization = `Bearer ${k}`;
     return h;
@@ -62,7 +79,7 @@
     try {
       response = await fetch(API + path, init);
     } catch (err) {
-      throw new ApiError(0, { error: "network", detail: `the service cannot be reached (${err.message})` });
+      throw new ApiError(0, { error: "network", detail: t("the service cannot be reached ({message})", { message: err.message }) });
     }
     let data = null;
     const type = response.headers.get("Content-Type") || "";
@@ -95,7 +112,7 @@
   function show(text, kind, link) {
     const box = el("div", { class: `message ${kind || "info"}` }, text);
     if (link) box.append(" ", el("a", { href: link.href }, link.text));
-    const close = el("button", { type: "button", class: "close", "aria-label": "Dismiss" }, "×");
+    const close = el("button", { type: "button", class: "close", "aria-label": t("Dismiss") }, "×");
     close.addEventListener("click", () => box.remove());
     box.append(close);
     messages.append(box);
@@ -150,7 +167,7 @@
   }
 
   function badge(status) {
-    return el("span", { class: `badge ${status}` }, status);
+    return el("span", { class: `badge ${status}`, dataset: { status } }, t(status));
   }
 
   function facts(dl, pairs) {
@@ -163,7 +180,7 @@
 
   /* --- formatting --------------------------------------------------------------------------- */
 
-  const numberFormat = new Intl.NumberFormat("en");
+  const numberFormat = new Intl.NumberFormat(LANG === "zh" ? "zh-CN" : "en");
   const fmt = {
     num: (x) => (x === null || x === undefined ? "–" : numberFormat.format(x)),
     pct: (x) => (x === null || x === undefined ? "–" : `${Math.round(x * 1000) / 10}%`),
@@ -172,9 +189,9 @@
     date: (iso) => {
       if (!iso) return "–";
       const d = new Date(iso);
-      return Number.isNaN(d.getTime()) ? iso : d.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+      return Number.isNaN(d.getTime()) ? iso : d.toLocaleString(LANG === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
     },
-    km: (x) => (x === null || x === undefined ? "unknown" : `${numberFormat.format(Math.round(x))} km`),
+    km: (x) => (x === null || x === undefined ? t("unknown") : `${numberFormat.format(Math.round(x))} ${LANG === "zh" ? "公里" : "km"}`),
   };
 
   /* --- paging ------------------------------------------------------------------------------- */
@@ -183,11 +200,11 @@
     container.replaceChildren();
     if (!total) return;
     const last = Math.min(offset + limit, total);
-    const prev = el("button", { type: "button", class: "secondary", disabled: offset <= 0 }, "‹ Previous");
-    const next = el("button", { type: "button", class: "secondary", disabled: last >= total }, "Next ›");
+    const prev = el("button", { type: "button", class: "secondary", disabled: offset <= 0 }, t("‹ Previous"));
+    const next = el("button", { type: "button", class: "secondary", disabled: last >= total }, t("Next ›"));
     prev.addEventListener("click", () => onPage(Math.max(0, offset - limit)));
     next.addEventListener("click", () => onPage(offset + limit));
-    container.append(prev, el("span", { class: "muted" }, `${fmt.num(offset + 1)}–${fmt.num(last)} of ${fmt.num(total)}`), next);
+    container.append(prev, el("span", { class: "muted" }, t("{first}–{last} of {total}", { first: fmt.num(offset + 1), last: fmt.num(last), total: fmt.num(total) })), next);
   }
 
   /* --- background jobs ---------------------------------------------------------------------- */
@@ -200,7 +217,7 @@
     const cancel = document.getElementById("job-cancel");
     document.getElementById("job-title").textContent = title;
     bar.removeAttribute("value");
-    text.textContent = "Queued…";
+    text.textContent = t("Queued…");
     cancel.disabled = false;
     box.hidden = false;
     let cancelled = false;
@@ -209,7 +226,7 @@
       cancelled = true;
       try {
         await api("DELETE", `/jobs/${encodeURIComponent(jobId)}`);
-        text.textContent = "Cancelling…";
+        text.textContent = t("Cancelling…");
       } catch (err) {
         showError(err);
         cancel.disabled = false;
@@ -232,11 +249,11 @@
           bar.max = p.total;
           bar.value = p.done || 0;
         }
-        const parts = [`${job.status}`];
-        if (p.total) parts.push(`${fmt.num(p.done || 0)} of ${fmt.num(p.total)} enterprises`);
+        const parts = [t(job.status)];
+        if (p.total) parts.push(t("{done} of {total} enterprises", { done: fmt.num(p.done || 0), total: fmt.num(p.total) }));
         if (p.rate) parts.push(`${fmt.fixed(p.rate, 1)}/s`);
         if (p.eta_seconds !== null && p.eta_seconds !== undefined && job.status === "running") {
-          parts.push(`about ${Math.ceil(p.eta_seconds)} s left`);
+          parts.push(t("about {s} s left", { s: Math.ceil(p.eta_seconds) }));
         }
         text.textContent = parts.join(" · ");
         if (["done", "failed", "cancelled"].includes(job.status)) {
@@ -254,8 +271,8 @@
   /* Reports how a finished job went; true when it is done. */
   function jobOutcome(job, what) {
     if (job.status === "done") return true;
-    if (job.status === "cancelled") show(`${what} was cancelled.`, "warning");
-    else showError(new ApiError(0, { error: "job_failed", detail: `${what} failed: ${job.error || "unknown error"}` }));
+    if (job.status === "cancelled") show(t("{what} was cancelled.", { what }), "warning");
+    else showError(new ApiError(0, { error: "job_failed", detail: t("{what} failed: {error}", { what, error: job.error || t("unknown error") }) }));
     return false;
   }
 
@@ -281,13 +298,21 @@
 
   function header() {
     const page = body.dataset.page;
+    // The switch comes back to the page as it is now (the list page keeps its state in the URL).
+    for (const a of document.querySelectorAll("#lang-switch a[data-lang]")) {
+      a.addEventListener("click", () => {
+        const url = new URL(a.href, location.href);
+        url.searchParams.set("next", location.pathname + location.search);
+        a.href = url.toString();
+      });
+    }
     for (const a of document.querySelectorAll("#nav a")) {
       if (a.dataset.nav === page) a.classList.add("active");
     }
     const signout = document.getElementById("signout");
     const k = key();
     if (k && page !== "signin") {
-      document.getElementById("who").textContent = `Signed in · key …${k.slice(-4)}`;
+      document.getElementById("who").textContent = t("Signed in · key …{tail}", { tail: k.slice(-4) });
       signout.hidden = false;
       signout.addEventListener("click", () => {
         clearKey();
@@ -319,7 +344,7 @@
   }
 
   window.MM = {
-    API, UI, ApiError, key, setKey, clearKey, requireKey, request, api, show, clearMessages, showError,
+    API, UI, LANG, t, ApiError, key, setKey, clearKey, requireKey, request, api, show, clearMessages, showError,
     el, svg, badge, facts, fmt, pager, followJob, jobOutcome, download, query, busy,
     listId: body.dataset.listId ? Number(body.dataset.listId) : null,
   };

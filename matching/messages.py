@@ -1,0 +1,329 @@
+"""The texts a person reads (explanations, empty-list reasons, error details) in English and Chinese.
+
+A small catalogue of message ids → one format string per language, rather than gettext/Babel:
+there are two languages and a few dozen messages, every one has named format fields that the
+tests check are the same in both languages, and nothing needs a compile step (.po → .mo) or a
+locale database. Babel's number formats were no help either: zh_CN groups digits like English.
+
+`Wording` carries the reader's language (and the catalogue, for Chinese specialty names) into the
+domain; the service picks the language from `?lang=` or `Accept-Language` (`pick_language`).
+"""
+
+import re
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from matching.provinces import DIVISIONS
+from matching.taxonomy import Catalogue
+
+Lang = Literal["en", "zh"]
+LANGUAGES: tuple[Lang, ...] = ("en", "zh")
+DEFAULT_LANGUAGE: Lang = "en"
+
+CATALOGUE: dict[str, dict[Lang, str]] = {
+    # --- reasons: an enterprise (or a search for colleges) asks; one reason per matched specialty
+    "reason.for_gap": {
+        "en": "{specialty}{codes}: {graduates} graduates a year for your {headcount} {gap} ({fit})",
+        "zh": "{specialty}{codes}：每年毕业 {graduates} 人，可满足贵方 {headcount} 名{gap}的需求（{fit}）",
+    },
+    "reason.for_gap_partly": {
+        "en": "{specialty}{codes}: {graduates} graduates a year for your {headcount} {gap} ({fit})",
+        "zh": "{specialty}{codes}：每年毕业 {graduates} 人，可满足贵方 {headcount} 名{gap}需求中的 "
+              "{graduates} 名（{fit}）",
+    },
+    "reason.for_gaps": {
+        "en": "{specialty}{codes}: {graduates} graduates a year for {headcount} people in {count} of your gaps: {gaps}",
+        "zh": "{specialty}{codes}：每年毕业 {graduates} 人，对应贵方 {count} 个岗位共 {headcount} 人：{gaps}",
+    },
+    "reason.gap_item": {"en": "{gap} ({headcount}, {fit})", "zh": "{gap} {headcount} 人（{fit}）"},
+    # --- a college (or a search for enterprises) asks; one reason per own specialty
+    "reason.from_specialty": {
+        "en": "{gap}{codes}: {headcount} wanted, for your {specialty} with {graduates} graduates a year ({fit})",
+        "zh": "{gap}{codes}：需要 {headcount} 人，对应贵校每年毕业 {graduates} 人的{specialty}（{fit}）",
+    },
+    "reason.from_specialty_gaps": {
+        "en": "Your {specialty}{codes} with {graduates} graduates a year, for {headcount} wanted in {count} of "
+              "their gaps: {gaps}",
+        "zh": "贵校{specialty}{codes}每年毕业 {graduates} 人，对应对方 {count} 个岗位共 {headcount} 人：{gaps}",
+    },
+    "fit.similarity": {"en": "similarity {similarity}", "zh": "相似度 {similarity}"},
+    "fit.code": {"en": "same catalogue code", "zh": "同一专业代码"},
+    "fit.class": {"en": "same catalogue class", "zh": "同一专业类"},
+    "fit.category": {"en": "same catalogue category", "zh": "同一专业大类"},
+    "fit.keywords": {"en": "shared keywords: {words}", "zh": "共同关键词：{words}"},
+    "reason.no_pair": {"en": "No unit pair reaches the similarity threshold",
+                       "zh": "没有达到相似度阈值的专业与岗位配对"},
+    # --- place
+    "where.in": {"en": "in {place}", "zh": "位于{place}"},
+    "where.abroad": {"en": "in another country ({place}, {country})", "zh": "在另一个国家（{country}，{place}）"},
+    "where.same_province": {"en": "in the same province ({province})", "zh": "同在{province}"},
+    "where.other_province": {"en": "in another province ({place})", "zh": "在另一省份（{place}）"},
+    "distance.unknown": {"en": "Distance unknown, {relation}", "zh": "距离未知，{relation}"},
+    "distance.near": {"en": "Less than 1 km away, {relation}", "zh": "相距不到 1 公里，{relation}"},
+    "distance.km": {"en": "{km} km away, {relation}", "zh": "相距 {km} 公里，{relation}"},
+    # --- cooperation modes and preferred provinces
+    "modes.unstated": {"en": "Cooperation modes not stated by both sides", "zh": "双方未都写明合作方式"},
+    "modes.common": {"en": "Both list {modes}", "zh": "双方都列出了{modes}"},
+    "modes.none_common": {
+        "en": "No cooperation mode in common (you list {asked}; they list {offered})",
+        "zh": "没有共同的合作方式（贵方：{asked}；对方：{offered}）",
+    },
+    "provinces.inside": {"en": "Inside the enterprise's preferred provinces ({provinces})",
+                         "zh": "在企业的意向省份内（{provinces}）"},
+    "provinces.outside": {"en": "Outside the enterprise's preferred provinces ({provinces})",
+                          "zh": "不在企业的意向省份内（{provinces}）"},
+    # --- both views; `covered` is the people the paired specialties can supply (capped per specialty)
+    "view.enterprise": {
+        "en": "Their view: your gaps would take about {covered} of their {total} graduates a year ({share}); "
+              "your view: they cover {coverage} of the {headcount} people you ask for",
+        "zh": "对方视角：贵方岗位约需其每年 {total} 名毕业生中的 {covered} 名（{share}）；"
+              "贵方视角：对方可满足贵方所需 {headcount} 人中的 {coverage}",
+    },
+    "view.college": {
+        "en": "Their view: you could fill about {covered} of their {total} open positions ({share}); "
+              "your view: they take {coverage} of your {graduates} graduates a year",
+        "zh": "对方视角：贵校约可填补其 {total} 个岗位中的 {covered} 个（{share}）；"
+              "贵方视角：对方可吸纳贵校每年 {graduates} 名毕业生中的 {coverage}",
+    },
+    # --- why a list of suggestions is empty
+    "empty.no_units": {"en": "this {asker} has no {units} to match", "zh": "该{asker}没有可匹配的{units}"},
+    "empty.no_index": {"en": "there are no {units} to match against yet", "zh": "目前还没有可供匹配的{units}"},
+    "empty.filtered": {"en": "no {side} passes the filters", "zh": "没有符合筛选条件的{side}"},
+    "empty.dissimilar": {"en": "no {unit} is similar enough (min_similarity {threshold})",
+                         "zh": "没有足够相似的{unit}（min_similarity {threshold}）"},
+    "empty.past_end": {"en": "fewer than {count} suggestions", "zh": "建议不足 {count} 条"},
+    # --- error details (the service's error handlers)
+    "error.not_found": {"en": "{label} {id} does not exist", "zh": "{label} {id} 不存在"},
+    "error.entry_not_found": {"en": "entry {id} does not exist in match list {list_id}",
+                              "zh": "匹配清单 {list_id} 中没有条目 {id}"},
+    "error.not_now": {"en": "entry {id} is {status}; only a {allowed} entry can be {action}",
+                      "zh": "条目 {id} 当前为{status}；只有{allowed}的条目才能{action}"},
+    "error.decided_meanwhile": {"en": "entry {id} was decided by someone else meanwhile (it is {status} now)",
+                                "zh": "条目 {id} 刚刚已由他人处理（现为{status}）"},
+    "error.route_not_found": {"en": "Not Found", "zh": "没有这个地址"},
+    "error.method_not_allowed": {"en": "Method Not Allowed", "zh": "此地址不支持该请求方法"},
+    "error.malformed_json": {"en": "the request body is not valid JSON", "zh": "请求体不是有效的 JSON"},
+    "error.invalid_request": {"en": "invalid request", "zh": "请求无效"},
+    "error.field": {"en": "{field}: {reason}", "zh": "{field}：{reason}"},
+    "error.more": {"en": " (and {count} more)", "zh": "（另有 {count} 处问题）"},
+    "error.unexpected": {"en": "an unexpected error occurred; it has been logged",
+                         "zh": "发生了意外错误，已记录日志"},
+    "error.starting": {"en": "the service is starting; try again in a moment", "zh": "服务正在启动，请稍后再试"},
+    "error.index_loading": {"en": "the index is loading; try again in a moment", "zh": "索引正在加载，请稍后再试"},
+    "error.no_key": {"en": "an API key is required: send 'Authorization: Bearer <key>'",
+                     "zh": "需要 API 密钥：请发送 'Authorization: Bearer <密钥>'"},
+    "error.bearer": {"en": "use the Bearer scheme: 'Authorization: Bearer <key>'",
+                     "zh": "请使用 Bearer 方式：'Authorization: Bearer <密钥>'"},
+    "error.unknown_key": {"en": "the API key is unknown or revoked", "zh": "API 密钥不存在或已被吊销"},
+    "error.forbidden": {"en": "this API key may not {what}", "zh": "此 API 密钥无权执行此操作（{what}）"},
+    "error.forbidden_read": {"en": "this API key may not read this {label}", "zh": "此 API 密钥无权查看该{label}"},
+    "error.forbidden_edit": {"en": "this API key may not change this {label}", "zh": "此 API 密钥无权修改该{label}"},
+    # pydantic's validation errors, by their type (the English text is pydantic's own, kept as it is)
+    "pydantic.missing": {"en": "Field required", "zh": "缺少此字段"},
+    "pydantic.extra_forbidden": {"en": "Extra inputs are not permitted", "zh": "不允许此字段"},
+    "pydantic.greater_than_equal": {"en": "Input should be greater than or equal to {ge}", "zh": "应大于或等于 {ge}"},
+    "pydantic.greater_than": {"en": "Input should be greater than {gt}", "zh": "应大于 {gt}"},
+    "pydantic.less_than_equal": {"en": "Input should be less than or equal to {le}", "zh": "应小于或等于 {le}"},
+    "pydantic.less_than": {"en": "Input should be less than {lt}", "zh": "应小于 {lt}"},
+    "pydantic.int_parsing": {"en": "Input should be a valid integer", "zh": "应为整数"},
+    "pydantic.int_from_float": {"en": "Input should be a valid integer", "zh": "应为整数"},
+    "pydantic.int_type": {"en": "Input should be a valid integer", "zh": "应为整数"},
+    "pydantic.float_parsing": {"en": "Input should be a valid number", "zh": "应为数字"},
+    "pydantic.float_type": {"en": "Input should be a valid number", "zh": "应为数字"},
+    "pydantic.bool_parsing": {"en": "Input should be a valid boolean", "zh": "应为布尔值"},
+    "pydantic.string_type": {"en": "Input should be a valid string", "zh": "应为字符串"},
+    "pydantic.string_too_short": {"en": "String should have at least {min_length} characters",
+                                  "zh": "至少应有 {min_length} 个字符"},
+    "pydantic.string_too_long": {"en": "String should have at most {max_length} characters",
+                                 "zh": "最多 {max_length} 个字符"},
+    "pydantic.too_short": {"en": "List should have at least {min_length} items", "zh": "至少应有 {min_length} 项"},
+    "pydantic.too_long": {"en": "List should have at most {max_length} items", "zh": "最多 {max_length} 项"},
+    "pydantic.enum": {"en": "Input should be {expected}", "zh": "应为 {expected} 之一"},
+    "pydantic.literal_error": {"en": "Input should be {expected}", "zh": "应为 {expected} 之一"},
+    "pydantic.list_type": {"en": "Input should be a valid list", "zh": "应为列表"},
+    "pydantic.dict_type": {"en": "Input should be a valid dictionary", "zh": "应为对象"},
+    "pydantic.model_type": {"en": "Input should be an object", "zh": "应为对象"},
+    "pydantic.date_from_datetime_parsing": {"en": "Input should be a valid date", "zh": "应为有效日期"},
+    "pydantic.date_parsing": {"en": "Input should be a valid date", "zh": "应为有效日期"},
+    "pydantic.string_pattern_mismatch": {"en": "String should match pattern '{pattern}'",
+                                         "zh": "格式不符合 '{pattern}'"},
+}
+
+# Words that fill the messages' fields: side and unit labels, cooperation modes, countries.
+TERMS: dict[str, dict[Lang, str]] = {
+    "college": {"en": "college", "zh": "院校"},
+    "enterprise": {"en": "enterprise", "zh": "企业"},
+    "search": {"en": "search", "zh": "搜索"},
+    "colleges": {"en": "college", "zh": "院校"},
+    "enterprises": {"en": "enterprise", "zh": "企业"},
+    "specialty": {"en": "specialty", "zh": "专业"},
+    "talent gap": {"en": "talent gap", "zh": "人才需求岗位"},
+    "specialties": {"en": "specialties", "zh": "专业"},
+    "talent gaps": {"en": "talent gaps", "zh": "人才需求岗位"},
+    "talent_gaps": {"en": "talent gaps", "zh": "人才需求岗位"},
+    "match list": {"en": "match list", "zh": "匹配清单"},
+    "entry": {"en": "entry", "zh": "条目"},
+    "job": {"en": "job", "zh": "任务"},
+    "key": {"en": "key", "zh": "密钥"},
+    "API key": {"en": "API key", "zh": "API 密钥"},
+    "proposed": {"en": "proposed", "zh": "待定"},
+    "accepted": {"en": "accepted", "zh": "已接受"},
+    "rejected": {"en": "rejected", "zh": "已拒绝"},
+    "withdrawn": {"en": "withdrawn", "zh": "已撤回"},
+    "proposed or accepted": {"en": "proposed or accepted", "zh": "待定或已接受"},
+    "accept": {"en": "accepted", "zh": "接受"},
+    "reject": {"en": "rejected", "zh": "拒绝"},
+    "withdraw": {"en": "withdrawn", "zh": "撤回"},
+    "order_class": {"en": "order-based classes", "zh": "订单班"},
+    "internship": {"en": "internships", "zh": "实习"},
+    "apprenticeship": {"en": "apprenticeships", "zh": "学徒制"},
+    "training_base": {"en": "training bases", "zh": "实训基地"},
+    "teacher_training": {"en": "teacher placements", "zh": "教师企业实践"},
+    "joint_research": {"en": "joint research", "zh": "联合研发"},
+    "short_course": {"en": "short courses", "zh": "短期培训"},
+    "employment": {"en": "graduate recruitment", "zh": "毕业生招聘"},
+}
+COUNTRIES_ZH = {"CN": "中国", "KZ": "哈萨克斯坦", "UZ": "乌兹别克斯坦", "KG": "吉尔吉斯斯坦", "TJ": "塔吉克斯坦",
+                "TM": "土库曼斯坦", "RU": "俄罗斯", "MN": "蒙古", "PK": "巴基斯坦", "AF": "阿富汗"}
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# Canonical English province name → its first Chinese spelling (from matching.provinces).
+PROVINCES_ZH = {d.name: next((a for a in d.aliases if _has_cjk(a)), d.name)
+                for divisions in DIVISIONS.values() for d in divisions}
+
+
+def fields_of(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def render(lang: Lang, message_id: str, **fields: object) -> str:
+    texts = CATALOGUE[message_id]
+    return (texts.get(lang) or texts[DEFAULT_LANGUAGE]).format(**fields)
+
+
+def term(lang: Lang, word: str) -> str:
+    texts = TERMS.get(word)
+    return texts[lang] if texts else word
+
+
+def number(lang: Lang, n: float) -> str:
+    """A whole number: 1,408 in English; 1408 in Chinese running text (grouping by thousands is
+    foreign to it, and 万 would round)."""
+    return f"{n:,.0f}" if lang == "en" else f"{n:.0f}"
+
+
+def percent(lang: Lang, share: float) -> str:
+    return f"{share:.0%}"
+
+
+def listing(lang: Lang, items: Sequence[str]) -> str:
+    """a, b and c / a、b和c."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    if lang == "zh":
+        return "、".join(items[:-1]) + "和" + items[-1]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def series(lang: Lang, items: Iterable[str]) -> str:
+    """a, b, c / a、b、c: a plain enumeration (keywords, provinces)."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def clauses(lang: Lang, items: Iterable[str]) -> str:
+    """Parts of one sentence: ', ' / '，'."""
+    return ("，" if lang == "zh" else ", ").join(items)
+
+
+def items(lang: Lang, parts: Iterable[str]) -> str:
+    """Items that contain commas themselves: '; ' / '；'."""
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def province(lang: Lang, name: str) -> str:
+    return PROVINCES_ZH.get(name, name) if lang == "zh" else name
+
+
+def country(lang: Lang, code: str) -> str:
+    return COUNTRIES_ZH.get(code, code) if lang == "zh" else code
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The reader's language, and the catalogue that names coded specialties in Chinese."""
+
+    lang: Lang = DEFAULT_LANGUAGE
+    catalogue: Catalogue | None = field(default=None, compare=False)
+
+    def __call__(self, message_id: str, **fields: object) -> str:
+        return render(self.lang, message_id, **fields)
+
+    def unit_name(self, name: str, codes: Sequence[str]) -> str:
+        """A specialty named as in the catalogue reads as the catalogue's Chinese name in Chinese;
+        any other name is the reader's own words, shown as written."""
+        if self.lang != "zh" or self.catalogue is None:
+            return name
+        for code in codes:
+            entry = self.catalogue.get(code)
+            if entry and entry.name_en.casefold() == name.casefold() and entry.name_zh:
+                return entry.name_zh
+        return name
+
+    def codes(self, codes: Sequence[str]) -> str:
+        if not codes:
+            return ""
+        return f"（{'、'.join(codes)}）" if self.lang == "zh" else f" ({', '.join(codes)})"
+
+    def term(self, word: str) -> str:
+        return term(self.lang, word)
+
+    def profile_name(self, name: str, name_zh: str | None) -> str:
+        return name_zh if self.lang == "zh" and name_zh else name
+
+
+ENGLISH = Wording()
+
+_TAG = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+
+
+def accepted(header: str | None) -> Lang | None:
+    """The supported language the Accept-Language header prefers most (q-values honoured; zh-CN,
+    zh-Hans, zh-TW all read as zh), or None."""
+    best: tuple[float, int, Lang] | None = None
+    for position, part in enumerate((header or "").split(",")[:32]):
+        match = _TAG.match(part)
+        if not match:
+            continue
+        primary = match.group(1).lower()
+        try:
+            q = float(match.group(2)) if match.group(2) is not None else 1.0
+        except ValueError:
+            continue
+        if primary not in LANGUAGES or q <= 0:
+            continue
+        candidate: tuple[float, int, Lang] = (-q, position, "zh" if primary == "zh" else "en")
+        if best is None or candidate < best:
+            best = candidate
+    return best[2] if best else None
+
+
+def pick_language(query: str | None, accept_language: str | None) -> Lang:
+    """`?lang=` wins (an unknown value reads as English); else Accept-Language; else English."""
+    if query is not None:
+        value = query.strip().lower().split("-")[0]
+        return "zh" if value == "zh" else DEFAULT_LANGUAGE
+    return accepted(accept_language) or DEFAULT_LANGUAGE
+
+
+def same_fields(catalogue: Mapping[str, Mapping[Lang, str]] = CATALOGUE) -> list[str]:
+    """Message ids whose languages do not use the same format fields (the tests want none)."""
+    return [mid for mid, texts in catalogue.items()
+            if set(texts) != set(LANGUAGES) or len({frozenset(fields_of(t)) for t in texts.values()}) != 1]
