@@ -27,11 +27,13 @@ def suggestion(
     pairs: list[MatchedPair] = []
     for q, unit_id, sim, overlap in scored.pairs(i):
         unit, other = query.units[q], pool.units[unit_id]
+        agreement, inferred = _agreement(unit, other)
         gap, specialty = (unit, other) if query.is_enterprise else (other, unit)
         pairs.append(MatchedPair(query_unit=_ref(unit), candidate_unit=_ref(other), similarity=round(sim, 4),
                                  keyword_overlap=round(overlap, 4), shared_keywords=stats.shared(gap.words,
                                                                                                  specialty.words),
-                                 code_agreement=_agreement(unit, other), relevant=sim >= config.min_similarity))
+                                 code_agreement=agreement, code_inferred=inferred,
+                                 relevant=sim >= config.min_similarity))
     pairs.sort(key=lambda p: (-p.relevant, -p.similarity, p.query_unit.id, p.candidate_unit.id))
     relevant = [p for p in pairs if p.relevant]
     if query.is_enterprise:
@@ -63,6 +65,8 @@ def reasons(pool: Pool, query: Query, candidate_id: int, relevant: list[MatchedP
         code = f" ({', '.join(theirs.codes)})" if theirs.codes else ""
         fit = f"similarity {pair.similarity:.2f}" + (f", same catalogue {pair.code_agreement}"
                                                       if pair.code_agreement != "none" else "")
+        if pair.code_inferred and pair.code_agreement != "none":
+            fit += " (inferred from the text)"
         if pair.shared_keywords:
             fit += f", shared keywords: {', '.join(pair.shared_keywords)}"
         if query.is_enterprise:
@@ -131,13 +135,16 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _agreement(a: UnitCard, b: UnitCard) -> str:
-    levels = [code_agreement(x, y) for x in a.codes for y in b.codes]
+def _agreement(a: UnitCard, b: UnitCard) -> tuple[str, bool]:
+    """The level the catalogue feature counted, and whether it rests on an inferred code."""
+    levels = [code_agreement(x, y) for x in a.match_codes for y in b.match_codes]
+    inferred = not (a.codes and b.codes)
     for level in ("code", "class", "category"):
         if level in levels:
-            return level
-    return "none"
+            return level, inferred
+    return "none", False
 
 
 def _ref(unit: UnitCard) -> UnitRef:
-    return UnitRef(id=unit.id, name=unit.name, codes=list(unit.codes), amount=unit.amount)
+    return UnitRef(id=unit.id, name=unit.name, codes=list(unit.codes), inferred_codes=list(unit.inferred),
+                   amount=unit.amount)
