@@ -752,8 +752,8 @@ def generate(n_colleges: int = N_COLLEGES, n_enterprises: int = N_ENTERPRISES,
     enterprises = [_enterprise(rng, place, used, plants)
                    for place in _assign_places(rng, n_enterprises)]
     entries = Catalogue.load(CATALOGUE_PATH)
-    chinese = {code: entry.name_zh for code in entries.codes() if (entry := entries.get(code))}
-    sample_languages.rewrite(colleges, enterprises, chinese, seed)
+    bilingual = {code: (entry.name_en, entry.name_zh) for code in entries.codes() if (entry := entries.get(code))}
+    sample_languages.rewrite(colleges, enterprises, bilingual, seed)
     return colleges, enterprises
 
 

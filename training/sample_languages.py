@@ -139,8 +139,10 @@ _RU_EXTRA = ("Предоставляется общежитие.", "Достав
              "Выпускники колледжей приветствуются.", "")
 
 
-def rewrite(colleges: list[Record], enterprises: list[Record], catalogue: dict[str, str], seed: int) -> None:
-    """Rewrite a share of the records in place (see the module's docstring). `catalogue`: code → Chinese name."""
+def rewrite(colleges: list[Record], enterprises: list[Record], catalogue: dict[str, tuple[str, str]],
+            seed: int) -> None:
+    """Rewrite a share of the records in place (see the module's docstring). `catalogue`: code → (English
+    name, Chinese name)."""
     rng = random.Random(f"languages/{seed}")
     cities = {c.name: c.name_zh for p in V.PROVINCES for c in p.cities}
     provinces = {p.name: p.name_zh for p in V.PROVINCES}
@@ -155,12 +157,16 @@ def rewrite(colleges: list[Record], enterprises: list[Record], catalogue: dict[s
             _enterprise_ru(rng, enterprise)
 
 
-def _college_zh(rng: random.Random, college: Record, catalogue: dict[str, str], cities: dict[str, str | None],
-                provinces: dict[str, str | None]) -> None:
+def _college_zh(rng: random.Random, college: Record, catalogue: dict[str, tuple[str, str]],
+                cities: dict[str, str | None], provinces: dict[str, str | None]) -> None:
     college["name"] = college["name_zh"]
     where = f"{provinces.get(college['province']) or ''}{cities.get(college['city']) or ''}"
+    by_english = {en: zh for en, zh in catalogue.values()}
     for specialty in college["specialties"]:
-        name_zh = catalogue.get(specialty["code"] or "")
+        # A specialty without a code still carries the catalogue's English name (and maybe a direction).
+        english = specialty["name"].split(" (")[0]
+        name_zh = catalogue[specialty["code"]][1] if specialty["code"] in catalogue else (
+            by_english.get(specialty["name"]) or by_english.get(english))
         if not name_zh:
             continue
         specialty["name"] = name_zh
