@@ -2,12 +2,14 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from embeddings.encoder import Encoder
 from embeddings.texts import text_key, unit_text
+from matching.bridge import CatalogueBridge
 from matching.progress import Progress, ProgressFactory, no_progress
 from matching.taxonomy import Catalogue
 
@@ -24,6 +26,14 @@ class Embedder:
     def code_names(self, code: str) -> tuple[str, str] | None:
         entry = self.catalogue.get(code)
         return (entry.name_en, entry.name_zh) if entry else None
+
+    @cached_property
+    def bridge(self) -> CatalogueBridge:
+        return CatalogueBridge(self.catalogue)
+
+    def infer_codes(self, text: str) -> tuple[str, ...]:
+        """Catalogue codes for the text of a unit that has none (matching.bridge)."""
+        return self.bridge.infer(text)
 
     def text_of(self, unit: Any) -> str:
         """A Specialty or TalentGap: an ORM object, or a row with the same columns (a gap's row

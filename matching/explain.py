@@ -51,11 +51,13 @@ def suggestion(
     pairs: list[MatchedPair] = []
     for q, unit_id, sim, overlap in scored.pairs(i):
         unit, other = query.units[q], pool.units[unit_id]
+        agreement, inferred = _agreement(unit, other)
         gap, specialty = (unit, other) if query.is_enterprise else (other, unit)
         pairs.append(MatchedPair(query_unit=_ref(unit), candidate_unit=_ref(other), similarity=round(sim, 4),
                                  keyword_overlap=round(overlap, 4), shared_keywords=stats.shared(gap.words,
                                                                                                  specialty.words),
-                                 code_agreement=_agreement(unit, other), relevant=sim >= config.min_similarity))
+                                 code_agreement=agreement, code_inferred=inferred,
+                                 relevant=sim >= config.min_similarity))
     pairs.sort(key=lambda p: (-p.relevant, -p.similarity, p.query_unit.id, p.candidate_unit.id))
     groups = specialty_groups(query, [p for p in pairs if p.relevant])
     # Every gap is paired once (relevant or not): the headcount asked is theirs, whichever side asks.
@@ -112,7 +114,9 @@ def reasons(pool: Pool, query: Query, candidate_id: int, groups: list[SpecialtyG
 def _fit(pair: MatchedPair, wording: Wording) -> str:
     parts = [wording("fit.similarity", similarity=f"{pair.similarity:.2f}")]
     if pair.code_agreement != "none":
-        parts.append(wording(f"fit.{pair.code_agreement}"))
+        sep = "" if wording.lang == "zh" else " "
+        inferred = sep + wording("fit.inferred") if pair.code_inferred else ""
+        parts.append(wording(f"fit.{pair.code_agreement}") + inferred)
     if pair.shared_keywords:
         parts.append(wording("fit.keywords", words=series(wording.lang, pair.shared_keywords)))
     return clauses(wording.lang, parts)
@@ -183,13 +187,16 @@ def _modes(asked: frozenset[str], offered: frozenset[str], wording: Wording) -> 
                    offered=listing(lang, [_term(lang, m) for m in sorted(offered)]))
 
 
-def _agreement(a: UnitCard, b: UnitCard) -> str:
-    levels = [code_agreement(x, y) for x in a.codes for y in b.codes]
+def _agreement(a: UnitCard, b: UnitCard) -> tuple[str, bool]:
+    """The level the catalogue feature counted, and whether it rests on an inferred code."""
+    levels = [code_agreement(x, y) for x in a.match_codes for y in b.match_codes]
+    inferred = not (a.codes and b.codes)
     for level in ("code", "class", "category"):
         if level in levels:
-            return level
-    return "none"
+            return level, inferred
+    return "none", False
 
 
 def _ref(unit: UnitCard) -> UnitRef:
-    return UnitRef(id=unit.id, name=unit.name, codes=list(unit.codes), amount=unit.amount)
+    return UnitRef(id=unit.id, name=unit.name, codes=list(unit.codes), inferred_codes=list(unit.inferred),
+                   amount=unit.amount)

@@ -58,7 +58,8 @@ class LiveIndex:
         self.factory = factory
         self.nprobe = nprobe
         dimension = embedder.encoder.dimension
-        self.pools = {side: Pool(spec, VectorIndex(dimension, factory, nprobe), text_of=embedder.text_of)
+        self.pools = {side: Pool(spec, VectorIndex(dimension, factory, nprobe), text_of=embedder.text_of,
+                                   infer_codes=embedder.infer_codes)
                       for side, spec in SIDES.items()}
         self.rebuilt: dict[Side, str] = {}  # why each side was rebuilt at the last load, for logs and tests
 
@@ -130,7 +131,7 @@ class LiveIndex:
         pool = self.pool(spec)
         with pool.lock:
             version = db_version(session, spec)
-            profiles, units, ids, blobs = load_cards(session, spec, self.embedder.text_of)
+            profiles, units, ids, blobs = load_cards(session, spec, self.embedder.text_of, self.embedder.infer_codes)
             vectors = (np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1) if ids
                        else np.empty((0, self.embedder.encoder.dimension), np.float32))
             index = VectorIndex(self.embedder.encoder.dimension, self.factory, self.nprobe)

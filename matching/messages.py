@@ -52,6 +52,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "fit.code": {"en": "same catalogue code", "zh": "同一专业代码"},
     "fit.class": {"en": "same catalogue class", "zh": "同一专业类"},
     "fit.category": {"en": "same catalogue category", "zh": "同一专业大类"},
+    "fit.inferred": {"en": "(inferred from the text)", "zh": "（由文本推断）"},
     "fit.keywords": {"en": "shared keywords: {words}", "zh": "共同关键词：{words}"},
     "reason.no_pair": {"en": "No unit pair reaches the similarity threshold",
                        "zh": "没有达到相似度阈值的专业与岗位配对"},

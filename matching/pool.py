@@ -29,6 +29,12 @@ class UnitCard:
     amount: int  # annual graduates of a specialty, headcount of a gap
     key: str | None  # embedding_key: which text the indexed vector is of
     words: frozenset[str] = frozenset()  # keywords of the embedded text (matching.keywords)
+    inferred: tuple[str, ...] = ()  # without codes of its own: the catalogue's codes for its text (matching.bridge)
+
+    @property
+    def match_codes(self) -> tuple[str, ...]:
+        """The codes the catalogue feature compares: its own, else the inferred ones."""
+        return self.codes or self.inferred
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,7 @@ class Pool:
     lock: threading.RLock = field(default_factory=threading.RLock)
     stats: KeywordStats = field(default_factory=KeywordStats)
     text_of: Callable[[Any], str] | None = None  # the embedder's: keywords come from the embedded text
+    infer_codes: Callable[[str], tuple[str, ...]] | None = None  # the embedder's: codes of a unit without any
     # Every indexed unit in profile order, and the cards: what an unfiltered query scans; rebuilt
     # lazily after a change.
     _all: tuple[np.ndarray, list[ProfileCard]] | None = None
@@ -122,7 +129,8 @@ class Pool:
                 self._forget(unit_id)
         changed_ids, changed_vectors = [], []
         for unit in units:
-            card = unit_card(self.spec, profile.id, unit, keywords(self.text_of(unit)) if self.text_of else frozenset())
+            text = self.text_of(unit) if self.text_of else ""
+            card = unit_card(self.spec, profile.id, unit, keywords(text), self.infer_codes, text)
             previous = self._forget(unit.id)
             self.units[unit.id] = card
             self._remember(card)
@@ -167,7 +175,7 @@ class Pool:
 
     def _remember(self, card: UnitCard) -> None:
         ids = self.stats.vocabulary.ids(card.words)
-        codes = code_numbers(card.codes)
+        codes = code_numbers(card.match_codes)
         self._make_room(card.id + 1, len(ids), len(codes))
         self.owner[card.id], self.amount[card.id] = card.profile_id, card.amount
         self.word_ids[card.id], self.codes[card.id] = -1, -1
@@ -198,7 +206,7 @@ class Pool:
         vocabulary = self.stats.vocabulary
         word_lists = {unit_id: vocabulary.ids(card.words) for unit_id, card in self.units.items()}
         width = max((len(w) for w in word_lists.values()), default=0)
-        code_width = max((len(card.codes) for card in self.units.values()), default=0)
+        code_width = max((len(card.match_codes) for card in self.units.values()), default=0)
         self.owner, self.amount = np.full(size, -1, np.int64), np.zeros(size, np.float64)
         self.word_ids = np.full((size, max(width, 8)), -1, np.int32)
         self.codes = np.full((size, max(code_width, 1)), -1, np.int64)
@@ -206,7 +214,7 @@ class Pool:
             self.owner[unit_id], self.amount[unit_id] = card.profile_id, card.amount
             ids = word_lists[unit_id]
             self.word_ids[unit_id, :len(ids)] = ids
-            codes = code_numbers(card.codes)
+            codes = code_numbers(card.match_codes)
             self.codes[unit_id, :len(codes)] = codes
         self.postings.reset()
         size = max(self.profiles, default=-1) + 1
@@ -250,11 +258,15 @@ def code_numbers(codes: Iterable[str]) -> np.ndarray:
     return np.array([int(c) for c in codes if len(c) == 6 and c.isdigit()], dtype=np.int64)
 
 
-def unit_card(spec: SideSpec, profile_id: int, unit: Any, words: frozenset[str] = frozenset()) -> UnitCard:
+def unit_card(spec: SideSpec, profile_id: int, unit: Any, words: frozenset[str] = frozenset(),
+              infer_codes: Callable[[str], tuple[str, ...]] | None = None, text: str = "") -> UnitCard:
     if spec.unit_label == "specialty":
-        return UnitCard(unit.id, profile_id, unit.name, (unit.code,) if unit.code else (), unit.annual_graduates,
-                        unit.embedding_key, words)
-    return UnitCard(unit.id, profile_id, unit.field, tuple(unit.codes), unit.headcount, unit.embedding_key, words)
+        codes: tuple[str, ...] = (unit.code,) if unit.code else ()
+        name, amount = unit.name, unit.annual_graduates
+    else:
+        codes, name, amount = tuple(unit.codes or ()), unit.field, unit.headcount
+    inferred = infer_codes(text) if infer_codes and text and not codes else ()
+    return UnitCard(unit.id, profile_id, name, codes, amount, unit.embedding_key, words, inferred)
 
 
 def profile_card(spec: SideSpec, profile: Profile) -> ProfileCard:
@@ -271,7 +283,8 @@ def db_version(session: Session, spec: SideSpec) -> int:
     return session.scalar(select(IndexVersion.version).where(IndexVersion.side == str(spec.side))) or 0
 
 
-def load_cards(session: Session, spec: SideSpec, text_of: Callable[[Any], str] | None = None
+def load_cards(session: Session, spec: SideSpec, text_of: Callable[[Any], str] | None = None,
+               infer_codes: Callable[[str], tuple[str, ...]] | None = None,
                ) -> tuple[dict[int, ProfileCard], dict[int, UnitCard], list[int], list[bytes]]:
     """Every profile and unit of a side, and the stored vectors of the units that have one.
 
@@ -300,8 +313,10 @@ def load_cards(session: Session, spec: SideSpec, text_of: Callable[[Any], str] |
     for row in unit_rows:
         unit_id, profile_id, name, codes, amount, key, embedding = row[:7]
         code_tuple = tuple(codes) if isinstance(codes, list) else ((codes,) if codes else ())
-        words = keywords(text_of(_TextRow(row._mapping))) if text_of else frozenset()
-        units[unit_id] = UnitCard(unit_id, profile_id, name, code_tuple, amount, key if embedding else None, words)
+        text = text_of(_TextRow(row._mapping)) if text_of else ""
+        inferred = infer_codes(text) if infer_codes and text and not code_tuple else ()
+        units[unit_id] = UnitCard(unit_id, profile_id, name, code_tuple, amount, key if embedding else None,
+                                  keywords(text), inferred)
         by_profile.setdefault(profile_id, []).append(unit_id)
         if embedding is not None:
             ids.append(unit_id)

@@ -108,10 +108,11 @@ def agreement_value(a: Sequence[str], b: Sequence[str]) -> float:
 
 def catalogue_agreement(query: Query, pool: Pool, pair_query: np.ndarray, pair_unit: np.ndarray,
                         relevant: np.ndarray) -> np.ndarray:
-    """Per relevant pair: the best agreement of the query unit's codes with the candidate unit's."""
+    """Per relevant pair: the best agreement of the query unit's codes with the candidate unit's
+    (a unit without codes of its own: the codes inferred from its text)."""
     agree = np.zeros(len(pair_query))
     for q, unit in enumerate(query.units):
-        mine = code_numbers(unit.codes)
+        mine = code_numbers(unit.match_codes)
         chosen = np.flatnonzero(relevant & (pair_query == q)) if len(mine) else ()
         if not len(chosen):
             continue

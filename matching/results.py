@@ -16,6 +16,8 @@ class UnitRef(BaseModel):
     id: int
     name: str
     codes: list[str]
+    inferred_codes: list[str] = Field([], description="Without codes of its own: the catalogue codes its text "
+                                      "is closest to (by name), which the catalogue feature compares instead")
     amount: int = Field(description="Graduates a year (specialty) or headcount (talent gap)")
 
 
@@ -26,6 +28,8 @@ class MatchedPair(BaseModel):
     keyword_overlap: Rounded = Field(description="IDF-weighted share of the gap's keywords in the specialty's text")
     shared_keywords: list[str] = Field(description="The keywords both texts contain, rarest first (at most 5)")
     code_agreement: str = Field(description="code, class, category or none")
+    code_inferred: bool = Field(False, description="code_agreement rests on a code inferred from a unit's text, "
+                                "not one the unit states")
     relevant: bool = Field(description="similarity at or above the service's min_similarity")
 
 

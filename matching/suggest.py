@@ -56,10 +56,12 @@ def profile_query(asker_pool: Pool, profile_id: int, is_enterprise: bool) -> Que
 
 
 def text_query(vector: np.ndarray, text: str, amount: int, is_enterprise: bool,
-               location: tuple[float, float] | None, modes: frozenset[str]) -> Query:
+               location: tuple[float, float] | None, modes: frozenset[str],
+               inferred: tuple[str, ...] = ()) -> Query:
+    """`inferred`: the catalogue codes the text is about (matching.bridge), compared like a unit's own."""
     name = " ".join(text.split())
     unit = UnitCard(id=0, profile_id=0, name=name if len(name) <= 80 else name[:79] + "…", codes=(), amount=amount,
-                    key=None, words=keywords(text))
+                    key=None, words=keywords(text), inferred=inferred)
     return Query(units=[unit], vectors=vector.reshape(1, -1), is_enterprise=is_enterprise, location=location,
                  modes=modes)
 
@@ -118,11 +120,12 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
     k, budget = max(FIRST_K, 4 * need), KEYWORD_BUDGET
     lexical_weight = config.weights.normalised()["keywords"] > 0
     nearby = place_candidates(pool, query, PLACE_K) if everything and not index.exact else np.zeros(0, np.int64)
+    coded = code_candidates(pool, query)
     while True:
         hits = index.search(query.vectors, k, restrict)
         lexical = keyword_candidates(pool, query, stats, budget, k) if lexical_weight else KeywordHits()
-        extra = lexical.units[pool.index.live_mask(lexical.units) if everything else np.isin(lexical.units,
-                                                                                               allowed_units)]
+        fetched = np.union1d(lexical.units, coded)
+        extra = fetched[pool.index.live_mask(fetched) if everything else np.isin(fetched, allowed_units)]
         found = np.union1d(hits.ids[hits.ids >= 0], np.concatenate([extra, nearby]))
         candidates = profiles_of(pool, found)
         units = allowed_unit_subset(pool, candidates, allowed_units)
@@ -185,6 +188,18 @@ def keyword_candidates(pool: Pool, query: Query, stats: KeywordStats, budget: in
         chosen[top[:keep]] = True
         bound = max(bound, float(row[top[keep]]))  # the best overlap among the units left out
     return KeywordHits(units=units[chosen], bound=min(1.0, bound))
+
+
+def code_candidates(pool: Pool, query: Query, limit: int = KEYWORD_BUDGET) -> np.ndarray:
+    """Units with exactly a query unit's codes (its own or inferred), up to `limit` per code: the
+    catalogue feature's best partners, which a Chinese gap's vector may not bring near."""
+    wanted = sorted({int(c) for unit in query.units for c in unit.match_codes if len(c) == 6 and c.isdigit()})
+    if not wanted or not len(pool.codes):
+        return np.zeros(0, np.int64)
+    found = [np.flatnonzero((pool.codes == code).any(axis=1))[:limit] for code in wanted]
+    units = np.unique(np.concatenate(found))
+    out: np.ndarray = units[pool.owner[units] >= 0]
+    return out
 
 
 def place_candidates(pool: Pool, query: Query, k: int) -> np.ndarray:

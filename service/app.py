@@ -11,6 +11,7 @@ from embeddings.encoder import Encoder, load_encoder, set_encode_threads
 from embeddings.index import configure_threads
 from matching.db import current_revision, head_revision, make_engine, make_sessionmaker
 from matching.embedding import Embedder
+from matching.keywords import warm_up
 from matching.lists.build import abandon, reclaim
 from matching.lists.leases import leases_for
 from matching.live import LiveIndex
@@ -74,6 +75,7 @@ def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
     settings = state.settings
     configure_threads(settings.faiss_threads)
     set_encode_threads(encoder, settings.encode_threads)
+    warm_up()  # the Chinese segmenter, so that a first Chinese request does not wait for its dictionary
     live = LiveIndex(Embedder(encoder, state.reference.catalogue), settings.index_path, settings.index_factory,
                      settings.index_nprobe)
     with state.sessions() as session:

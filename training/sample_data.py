@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from matching.taxonomy import Catalogue
+from training import sample_languages
 from training import sample_vocab as V
 
 SEED = 20261121
@@ -736,6 +737,7 @@ def generate(n_colleges: int = N_COLLEGES, n_enterprises: int = N_ENTERPRISES,
 
     The two sides draw from separate streams, so a benchmark asking for more enterprises gets
     the same colleges as the sample.
+    A share is then written in Chinese only or in Russian (training/sample_languages.py).
     """
     names = catalogue()
     check_vocab()
@@ -749,6 +751,9 @@ def generate(n_colleges: int = N_COLLEGES, n_enterprises: int = N_ENTERPRISES,
     plants = [0]
     enterprises = [_enterprise(rng, place, used, plants)
                    for place in _assign_places(rng, n_enterprises)]
+    entries = Catalogue.load(CATALOGUE_PATH)
+    bilingual = {code: (entry.name_en, entry.name_zh) for code in entries.codes() if (entry := entries.get(code))}
+    sample_languages.rewrite(colleges, enterprises, bilingual, seed)
     return colleges, enterprises
 
 

@@ -88,6 +88,6 @@ def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: Ran
     vector = live.embedder.encode_texts([body.text])[0]
     query = text_query(vector, body.text, body.amount or 1, is_enterprise=other is COLLEGES,
                        location=(body.near.lat, body.near.lon) if body.near else None,
-                       modes=frozenset(str(m) for m in body.modes))
+                       modes=frozenset(str(m) for m in body.modes), inferred=live.embedder.infer_codes(body.text))
     return _json(suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
                          asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, wording=wording))
