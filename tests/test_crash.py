@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, Integer, delete, func, insert, select, text
 
 from embeddings.encoder import Encoder
+from matching import profiles
 from matching.db import make_engine, make_sessionmaker
 from matching.embedding import Embedder
 from matching.lists import build, jobs
@@ -31,7 +32,11 @@ from matching.lists.leases import leases_for
 from matching.lists.models import Job, MatchEntry, MatchList
 from matching.live import LiveIndex
 from matching.models import Base, College, Enterprise, IndexVersion, Specialty, TalentGap
+from matching.prepare import prepare
 from matching.reference import Reference
+from matching.schemas import CollegeCreate
+from matching.sides import COLLEGES
+from tests.conftest import college_body
 from tests.sampledb import sample_copy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -365,3 +370,32 @@ def test_a_starting_server_fails_only_the_jobs_nobody_holds(engine: Engine) -> N
         starting.close()
         alive.close()
 
+
+
+# --- two writers, one index ------------------------------------------------------------------------------------------
+
+
+def test_a_change_committed_between_our_commit_and_its_index_update_is_not_lost(
+        engine: Engine, reference: Reference, encoder: Encoder) -> None:
+    """Server A commits a college; before A updates its index, another process (B) commits one too. A must
+    not take the database's version as its own (its pool lacks B's college): its next read reloads."""
+    embedder = Embedder(encoder, reference.catalogue)
+    a, b = LiveIndex(embedder, None), LiveIndex(embedder, None)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        a.load(session)
+        b.load(session)
+    with sessions() as sa, sessions() as sb:
+        mine = profiles.add(sa, COLLEGES, prepare(COLLEGES, CollegeCreate.model_validate(college_body()), reference))
+        sa.flush()
+        a.before_commit(sa, COLLEGES, [mine])
+        with a.committing(COLLEGES):
+            sa.commit()
+            other = profiles.create(sb, COLLEGES, prepare(COLLEGES, CollegeCreate.model_validate(
+                college_body(name="Elsewhere College", city="Aksu")), reference), b)
+            a.after_commit(sa, COLLEGES, [mine])
+        ids = {mine.id, other.id}
+    with sessions() as session:
+        pool = a.fresh_pools(session)[COLLEGES.side]
+        assert set(pool.profiles) == ids
+        assert len(pool.index) == 2 * len(college_body()["specialties"])
