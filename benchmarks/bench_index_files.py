@@ -42,13 +42,15 @@ def main() -> None:
     vectors = rng.standard_normal((args.units, DIMENSION)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     index = VectorIndex(DIMENSION).build(np.arange(args.units), vectors)
+    structure = index._index
+    assert structure is not None
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         plain = str(base / "plain")
         safe = str(base / "safe")
 
         def save_plain() -> None:  # what saving was: written in place, no digests
-            faiss.write_index(index._index, f"{plain}.faiss")
+            faiss.write_index(structure, f"{plain}.faiss")
             np.save(f"{plain}.slots.npy", index._slot_unit)
 
         def save_safe() -> None:  # what LiveIndex.save_side does now, less the manifest's few bytes
