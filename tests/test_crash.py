@@ -27,6 +27,7 @@ from embeddings.encoder import Encoder
 from matching import profiles
 from matching.db import make_engine, make_sessionmaker
 from matching.embedding import Embedder
+from matching.errors import DomainError
 from matching.lists import build, jobs
 from matching.lists.leases import leases_for
 from matching.lists.models import Job, MatchEntry, MatchList
@@ -34,6 +35,7 @@ from matching.live import LiveIndex
 from matching.models import Base, College, Enterprise, IndexVersion, Specialty, TalentGap
 from matching.prepare import prepare
 from matching.reference import Reference
+from matching.sample import is_empty, load_sample
 from matching.schemas import CollegeCreate
 from matching.sides import COLLEGES
 from tests.conftest import college_body
@@ -399,3 +401,20 @@ def test_a_change_committed_between_our_commit_and_its_index_update_is_not_lost(
         pool = a.fresh_pools(session)[COLLEGES.side]
         assert set(pool.profiles) == ids
         assert len(pool.index) == 2 * len(college_body()["specialties"])
+
+
+# --- the sample of a first start ---------------------------------------------------------------------------------
+
+
+def test_a_first_start_interrupted_between_the_sample_sides_loads_the_sample_again(
+        engine: Engine, reference: Reference, tmp_path: Path) -> None:
+    """Both sides land in one transaction: colleges left alone would make the next start skip the enterprises."""
+    data = tmp_path / "data"
+    (data / "sample").mkdir(parents=True)
+    colleges = (REPO / "data" / "sample" / "colleges.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+    (data / "sample" / "colleges.jsonl").write_text("\n".join(colleges) + "\n", encoding="utf-8")
+    (data / "sample" / "enterprises.jsonl").write_text('{"name": "half a line', encoding="utf-8")  # cut off
+    with make_sessionmaker(engine)() as session:
+        with pytest.raises(DomainError):
+            load_sample(session, reference, data)
+        assert is_empty(session)
