@@ -24,14 +24,21 @@ import pytest
 from sqlalchemy import Engine, Integer, delete, func, insert, select, text
 
 from embeddings.encoder import Encoder
+from matching import profiles
 from matching.db import make_engine, make_sessionmaker
 from matching.embedding import Embedder
+from matching.errors import DomainError
 from matching.lists import build, jobs
 from matching.lists.leases import leases_for
 from matching.lists.models import Job, MatchEntry, MatchList
 from matching.live import LiveIndex
 from matching.models import Base, College, Enterprise, IndexVersion, Specialty, TalentGap
+from matching.prepare import prepare
 from matching.reference import Reference
+from matching.sample import is_empty, load_sample
+from matching.schemas import CollegeCreate
+from matching.sides import COLLEGES
+from tests.conftest import college_body
 from tests.sampledb import sample_copy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -365,3 +372,49 @@ def test_a_starting_server_fails_only_the_jobs_nobody_holds(engine: Engine) -> N
         starting.close()
         alive.close()
 
+
+
+# --- two writers, one index ------------------------------------------------------------------------------------------
+
+
+def test_a_change_committed_between_our_commit_and_its_index_update_is_not_lost(
+        engine: Engine, reference: Reference, encoder: Encoder) -> None:
+    """Server A commits a college; before A updates its index, another process (B) commits one too. A must
+    not take the database's version as its own (its pool lacks B's college): its next read reloads."""
+    embedder = Embedder(encoder, reference.catalogue)
+    a, b = LiveIndex(embedder, None), LiveIndex(embedder, None)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        a.load(session)
+        b.load(session)
+    with sessions() as sa, sessions() as sb:
+        mine = profiles.add(sa, COLLEGES, prepare(COLLEGES, CollegeCreate.model_validate(college_body()), reference))
+        sa.flush()
+        a.before_commit(sa, COLLEGES, [mine])
+        with a.committing(COLLEGES):
+            sa.commit()
+            other = profiles.create(sb, COLLEGES, prepare(COLLEGES, CollegeCreate.model_validate(
+                college_body(name="Elsewhere College", city="Aksu")), reference), b)
+            a.after_commit(sa, COLLEGES, [mine])
+        ids = {mine.id, other.id}
+    with sessions() as session:
+        pool = a.fresh_pools(session)[COLLEGES.side]
+        assert set(pool.profiles) == ids
+        assert len(pool.index) == 2 * len(college_body()["specialties"])
+
+
+# --- the sample of a first start ---------------------------------------------------------------------------------
+
+
+def test_a_first_start_interrupted_between_the_sample_sides_loads_the_sample_again(
+        engine: Engine, reference: Reference, tmp_path: Path) -> None:
+    """Both sides land in one transaction: colleges left alone would make the next start skip the enterprises."""
+    data = tmp_path / "data"
+    (data / "sample").mkdir(parents=True)
+    colleges = (REPO / "data" / "sample" / "colleges.jsonl").read_text(encoding="utf-8").splitlines()[:5]
+    (data / "sample" / "colleges.jsonl").write_text("\n".join(colleges) + "\n", encoding="utf-8")
+    (data / "sample" / "enterprises.jsonl").write_text('{"name": "half a line', encoding="utf-8")  # cut off
+    with make_sessionmaker(engine)() as session:
+        with pytest.raises(DomainError):
+            load_sample(session, reference, data)
+        assert is_empty(session)
