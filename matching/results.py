@@ -72,7 +72,7 @@ class SuggestionPublic(BaseModel):
             data[REASONS_BY_LANGUAGE] = self._reasons_by_language
         return data
 
-    @field_serializer("components")
+    @field_serializer("components", when_used="json")
     def _contributions_add_up(self, components: dict[str, Component]) -> dict[str, Component]:
         """Rounded together, the contributions add up to the score as shown (matching.rounding)."""
         rounded = parts_of([c.contribution for c in components.values()], self.score)

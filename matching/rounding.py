@@ -1,6 +1,6 @@
 """Figures in responses carry 4 decimals: what a reader can check, not float noise (issue 13.5).
 
-Values are kept exact inside (ranking, allocation and ties use them); only their serialised form is
+Values are kept exact inside (ranking, allocation and ties use them); only their JSON form is
 rounded. Rounding each contribution on its own could leave their sum up to 4e-4 away from the score
 shown, so contributions are rounded together (largest remainder) to add up to the rounded score
 exactly; each stays within 1e-4 of its exact value.
@@ -20,7 +20,8 @@ def shown(value: float) -> float:
     return round(value, DIGITS)
 
 
-Rounded = Annotated[float, PlainSerializer(shown, return_type=float)]
+# JSON only: in memory (and in model_dump()), values stay exact for comparisons and ties.
+Rounded = Annotated[float, PlainSerializer(shown, return_type=float, when_used="json")]
 
 
 def parts_of(parts: Sequence[float], total: float) -> list[float]:

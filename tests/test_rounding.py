@@ -31,8 +31,9 @@ ROUNDED_KEYS = {"score", "value", "weight", "contribution", "similarity", "keywo
                 "candidate_view", "combined", "coverage"}
 
 
-@given(st.lists(st.floats(0, 1), min_size=1, max_size=12), st.floats(-0.0002, 0.0002))
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=12), st.floats(-1e-9, 1e-9))
 def test_parts_add_up_to_the_rounded_total(parts: list[float], clamp: float) -> None:
+    """`clamp`: a score clamped into [0, 1] differs from the sum of its parts by float noise at most."""
     for total in (math.fsum(parts), max(0.0, math.fsum(parts) + clamp)):
         rounded = parts_of(parts, total)
         assert all(round(r * 10_000) == pytest.approx(r * 10_000, abs=1e-6) for r in rounded)  # whole 1e-4 units
