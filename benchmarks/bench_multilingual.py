@@ -71,7 +71,8 @@ def pct(samples: Sequence[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run_model(model: str, reference: Reference, queries: list[dict[str, object]], work: Path) -> ModelRun:
+def run_model(model: str, reference: Reference, queries: list[dict[str, object]], work: Path,
+              threshold: float | None = None) -> ModelRun:
     out = ModelRun(model)
     started = time.perf_counter()
     encoder = load_encoder(model)
@@ -87,19 +88,20 @@ def run_model(model: str, reference: Reference, queries: list[dict[str, object]]
     out.encode_one_ms = statistics.median(one)
 
     db = work / f"{model.replace('/', '_')}.db"
-    db.unlink(missing_ok=True)
     url = f"sqlite:///{db}"
+    fresh = not db.exists()
     engine = make_engine(url)
-    upgrade(engine)
     started = time.perf_counter()
-    live = LiveIndex(Embedder(encoder, reference.catalogue), None)
-    with make_sessionmaker(engine)() as session:
-        live.load(session)
-        for spec in (COLLEGES, ENTERPRISES):
-            text = (REPO_DATA / "sample" / f"{spec.side}.jsonl").read_text(encoding="utf-8")
-            report = import_text(session, spec, text, "jsonl", reference, live=live)
-            assert report.created == report.rows and not report.errors, report.errors[:3]
-    out.ingest_s = time.perf_counter() - started
+    if fresh:
+        upgrade(engine)
+        live = LiveIndex(Embedder(encoder, reference.catalogue), None)
+        with make_sessionmaker(engine)() as session:
+            live.load(session)
+            for spec in (COLLEGES, ENTERPRISES):
+                text = (REPO_DATA / "sample" / f"{spec.side}.jsonl").read_text(encoding="utf-8")
+                report = import_text(session, spec, text, "jsonl", reference, live=live)
+                assert report.created == report.rows and not report.errors, report.errors[:3]
+    out.ingest_s = time.perf_counter() - started if fresh else float("nan")
     with make_sessionmaker(engine)() as session:
         codes_of: dict[int, set[str]] = {}
         for college_id, code in session.execute(select(Specialty.college_id, Specialty.code)):
@@ -109,6 +111,8 @@ def run_model(model: str, reference: Reference, queries: list[dict[str, object]]
 
     settings = Settings(database_url=url, home=work / f"home-{model.replace('/', '_')}", load_sample=False,
                         embedding_model=model)
+    if threshold is not None:
+        settings.ranking = settings.ranking.model_copy(update={"min_similarity": threshold})
     out.min_similarity = settings.ranking.min_similarity
     headers = {"Authorization": f"Bearer {secret}"}
     with TestClient(create_app(settings, reference, encoder)) as client:
@@ -160,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=[E5, MINILM], choices=sorted(BACKENDS))
     parser.add_argument("--misses", action="store_true", help="List the needs whose first college missed.")
+    parser.add_argument("--work", type=Path, help="Keep the imported databases here and reuse them (no ingest "
+                        "figure then); default: a temporary directory.")
+    parser.add_argument("--min-similarity", type=float, help="Override every model's calibrated threshold.")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     reference = Reference.load(REPO_DATA)
@@ -168,8 +175,10 @@ def main(argv: Sequence[str] | None = None) -> None:
           f"python {platform.python_version()}", flush=True)
     runs = []
     with tempfile.TemporaryDirectory(prefix="bench-multilingual-") as tmp:
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         for model in args.models:
-            runs.append(run_model(model, reference, queries, Path(tmp)))
+            runs.append(run_model(model, reference, queries, work, args.min_similarity))
             print(f"{model}: done, load {os.getloadavg()}", flush=True)
             print(report(runs[-1:], len(queries)), flush=True)
     print("\nAll models, one run:\n" + report(runs, len(queries)))

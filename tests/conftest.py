@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from embeddings.encoder import MINILM, USE, Encoder, load_encoder
+from embeddings.encoder import E5, MINILM, Encoder, load_encoder
 from matching import keys
 from matching.db import make_engine, make_sessionmaker, upgrade
 from matching.reference import Reference
@@ -51,9 +51,9 @@ def minilm() -> Encoder:
 
 
 @pytest.fixture(scope="session")
-def use_encoder() -> Encoder:
-    """USE multilingual v3: 512-d, so a switch to it changes the dimension."""
-    return load_encoder(USE)
+def e5() -> Encoder:
+    """multilingual-e5-small: 384-d, so a switch from the default (512-d) changes the dimension."""
+    return load_encoder(E5)
 
 
 def _postgres_url(schema: str) -> str:
