@@ -66,7 +66,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from embeddings.encoder import Encoder, Progress, load_encoder
+from embeddings.encoder import DEFAULT_MODEL, Encoder, Progress, load_encoder
 from embeddings.index import VectorIndex, configure_threads
 from embeddings.texts import text_key
 from matching import keys
@@ -318,8 +318,7 @@ def encode_distinct(encoder: Encoder, units: Sequence[SimpleNamespace], embedder
             log(f"encode budget reached after {len(vectors):,} texts")
             break
         batch = chosen[start:start + chunk]
-        out = encoder.model.encode(batch, batch_size=64, convert_to_numpy=True, normalize_embeddings=True,
-                                   show_progress_bar=False)
+        out = encoder.encode(batch)
         for t, v in zip(batch, np.asarray(out, dtype=np.float32), strict=True):
             vectors[t] = v
         done = len(vectors)
@@ -741,12 +740,18 @@ def upsert_probe(live: LiveIndex, repeats: int = 5) -> dict[str, float]:
 class TimedEncoder(Encoder):
     """The real encoder, counting the time spent in Encoder.encode (as the write path calls it)."""
 
-    seconds: float = 0.0
-    texts: int = 0
+    def __init__(self, inner: Encoder) -> None:
+        super().__init__(inner.name, inner.dimension, inner.batch_size)
+        self.inner = inner
+        self.seconds = 0.0
+        self.texts = 0
+
+    def _encode(self, texts: list[str]) -> np.ndarray[Any, Any]:
+        return self.inner.encode(texts)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray[Any, Any]:
         t = time.perf_counter()
-        out = super().encode(texts, progress)
+        out = self.inner.encode(texts, progress)
         self.seconds += time.perf_counter() - t
         self.texts += len(texts)
         return out
@@ -754,6 +759,12 @@ class TimedEncoder(Encoder):
 
 class StubEncoder(Encoder):
     """Random unit vectors instantly: isolates everything in an import but the model."""
+
+    def __init__(self, inner: Encoder) -> None:
+        super().__init__(inner.name, inner.dimension, inner.batch_size)
+
+    def _encode(self, texts: list[str]) -> np.ndarray[Any, Any]:
+        return self.encode(texts)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray[Any, Any]:
         rng = np.random.default_rng(len(texts))
@@ -816,17 +827,17 @@ def run_ingest(args: argparse.Namespace, encoder: Encoder, ref: Reference) -> In
     n_spec = sum(len(c["specialties"]) for c in colleges)
     log(f"ingest: {len(colleges)} colleges / {n_spec} specialties, {len(enterprises)} enterprises / "
         f"{len(texts) - n_spec} gaps = {len(texts)} units ({len(set(texts))} distinct texts)")
-    encoder.model.encode(texts[:128], batch_size=64, show_progress_bar=False)  # warm-up
+    encoder.encode(texts[:128])  # warm-up
 
     def raw() -> float:
         t = time.perf_counter()
-        encoder.model.encode(texts, batch_size=64, show_progress_bar=False)
+        encoder.encode(texts)
         return time.perf_counter() - t
 
     raw_s = [raw()]
     log(f"ingest: raw model.encode {len(texts) / raw_s[0]:.1f} units/s")
     work = Path(args.work)
-    timed = TimedEncoder(name=encoder.name, model=encoder.model, batch_size=encoder.batch_size)
+    timed = TimedEncoder(encoder)
     engine = fresh_db(work / "ingest.sqlite")
     import_s = do_import(engine, timed, ref, colleges, enterprises)
     with make_sessionmaker(engine)() as session:
@@ -856,7 +867,7 @@ def profile_import(work: Path, encoder: Encoder, ref: Reference, colleges: list[
                    enterprises: list[Record]) -> tuple[float, str]:
     """The same import under cProfile, with a stub encoder: where the non-encoding time goes."""
     engine = fresh_db(work / "ingest-profile.sqlite")
-    stub = StubEncoder(name=encoder.name, model=encoder.model, batch_size=encoder.batch_size)
+    stub = StubEncoder(encoder)
     stub_engine = fresh_db(work / "ingest-stub.sqlite")
     unprofiled = do_import(stub_engine, stub, ref, colleges, enterprises)
     stub_engine.dispose()
@@ -1058,6 +1069,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--encode-budget", type=float, help="seconds for that encoding (default 600)")
     p.add_argument("--noise", type=float, default=0.02, help="per-dimension sigma of proxied vectors")
     p.add_argument("--ingest-units", type=int, help="units imported in the ingest test (default 3,000)")
+    p.add_argument("--model", default=DEFAULT_MODEL, help=f"embedding model (default {DEFAULT_MODEL})")
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--work", default="/tmp/matchmaker-bench", help="cache and scratch directory")
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
@@ -1091,7 +1103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                             "source": source_state()}
     log(f"machine: {info['machine']}; code under test: {info['source']}")
     ref = Reference.load(REPO_DATA)
-    encoder = load_encoder()
+    encoder = load_encoder(args.model)
     json_path = Path(args.json or Path(args.work) / f"results{'-quick' if args.quick else ''}.json")
     json_path.parent.mkdir(parents=True, exist_ok=True)
 

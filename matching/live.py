@@ -136,7 +136,8 @@ class LiveIndex:
                        else np.empty((0, self.embedder.encoder.dimension), np.float32))
             index = VectorIndex(self.embedder.encoder.dimension, self.factory, self.nprobe)
             id_array = np.array(ids, dtype=np.int64)
-            reason = "embedded units that had no vector" if missing else self._saved_mismatch(spec, version, len(ids))
+            reason = ("embedded units that had no vector of this model" if missing
+                      else self._saved_mismatch(spec, version, len(ids)))
             if use_saved and reason is None:
                 try:
                     index.load(str(self._path(spec)))

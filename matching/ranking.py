@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
+from embeddings.thresholds import min_similarity
 from matching.keywords import KeywordStats
 from matching.pool import Pool, ProfileCard, UnitCard, code_numbers, mode_bits, place_id
 
@@ -43,10 +44,21 @@ class Weights(BaseModel):
 
 class RankingSettings(BaseModel):
     weights: Weights = Weights()
-    min_similarity: float = Field(0.35, ge=0, le=1, description="A unit pair below this is not a match")
+    min_similarity: float = Field(0.35, ge=0, le=1, description="A unit pair below this is not a match; by "
+                                  "default the embedding model's calibrated value (embeddings/thresholds.json)")
     distance_scale_km: float = Field(300.0, gt=0, description="Distance at which the distance feature is 0.5")
     best_pair_share: float = Field(0.8, ge=0, le=1, description="Share of the single best pair in the semantic "
                                    "feature; the rest is the headcount-weighted mean over the gaps")
+    _calibrated_for: str | None = PrivateAttr(None)  # the model whose threshold `calibrated` filled in
+
+
+def calibrated(ranking: RankingSettings, model: str) -> RankingSettings:
+    """`ranking` with the model's calibrated min_similarity, unless one was given explicitly."""
+    if "min_similarity" in ranking.model_fields_set and ranking._calibrated_for is None:
+        return ranking  # set by the operator (MATCH_RANKING__MIN_SIMILARITY) or a caller
+    out = ranking.model_copy(update={"min_similarity": min_similarity(model)})
+    out._calibrated_for = model
+    return out
 
 
 @dataclass

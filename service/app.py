@@ -15,12 +15,14 @@ from matching.keywords import warm_up
 from matching.lists.build import abandon, reclaim
 from matching.lists.leases import leases_for
 from matching.live import LiveIndex
+from matching.ranking import calibrated
 from matching.reference import Reference
 from service import __version__, errors
 from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.language import LanguageChoice
 from service.limits import BodySizeLimit
+from service.progress import logged_progress
 from service.routes import catalogue, docs, health, jobs, keys, match_lists, matches, profiles, transfer, ui
 from service.settings import Settings, get_settings
 from service.state import AppState
@@ -49,6 +51,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     else:
         encoder = app.state.preloaded_encoder or await run_in_threadpool(
             load_encoder, settings.embedding_model, settings.embedding_batch_size)
+        if encoder.name != settings.embedding_model:
+            # A preloaded encoder (tests, tools) decides; thresholds follow the model actually used.
+            settings = settings.model_copy(update={"embedding_model": encoder.name,
+                                                   "ranking": calibrated(settings.ranking, encoder.name)})
+            app.state.settings = state.settings = settings
         state.live = await run_in_threadpool(load_live, state, encoder)
         leases = leases_for(engine)
         # Jobs whose server was killed would say `running` for ever: fail them before serving.
@@ -79,7 +86,8 @@ def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
     live = LiveIndex(Embedder(encoder, state.reference.catalogue), settings.index_path, settings.index_factory,
                      settings.index_nprobe)
     with state.sessions() as session:
-        live.load(session)
+        # Vectors of another model (or none) are encoded again here, e.g. after MATCH_EMBEDDING_MODEL changed.
+        live.load(session, logged_progress)
     for side, reason in live.rebuilt.items():
         if reason:
             log.info("rebuilt the %s index: %s", side, reason)

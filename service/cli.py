@@ -104,9 +104,10 @@ def serve(
     from service.http import Utf8TargetH11Protocol
 
     settings = get_settings()
+    # The model first: a name no backend knows stops here, before anything is written.
+    encoder = _encoder(settings.embedding_model, settings.embedding_batch_size)
     with _domain_errors():
         done = bootstrap(settings, sample=sample, progress=_bars(quiet))
-        encoder = _encoder(settings.embedding_model, settings.embedding_batch_size)
         with _session() as session:
             # Here rather than in the app's start, so a first run shows bars while it embeds.
             _live(encoder).load(session, _bars(quiet))

@@ -1,5 +1,7 @@
 """Progress bars for long CLI work: count, rate and ETA, or nothing when quiet."""
 
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -40,3 +42,22 @@ def progress(description: str, total: int, *, quiet: bool = False) -> Iterator[C
     with Progress(*columns, console=Console(stderr=True)) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def logged_progress(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """Progress as log lines, for work in the server's start (no terminal to draw on): about every tenth."""
+    log = logging.getLogger("matchmaker")
+    done, step, started = 0, max(1, total // 10), time.perf_counter()
+    reported = 0
+
+    def advance(n: int) -> None:
+        nonlocal done, reported
+        done += n
+        if done - reported >= step or done == total:
+            reported = done
+            log.info("%s: %d of %d (%.0f s)", description, done, total, time.perf_counter() - started)
+
+    if total:
+        log.info("%s: %d to do", description, total)
+    yield advance

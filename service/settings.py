@@ -3,11 +3,11 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from embeddings.encoder import DEFAULT_MODEL
-from matching.ranking import RankingSettings
+from embeddings.encoder import BACKENDS, DEFAULT_MODEL
+from matching.ranking import RankingSettings, calibrated
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -29,7 +29,9 @@ class Settings(BaseSettings):
                                      "without asking the database again; a key revoked by another process (the "
                                      "CLI) stops working within this time. 0 asks on every request.")
 
-    embedding_model: str = Field(DEFAULT_MODEL, description="A sentence-transformers name or path, loaded offline.")
+    embedding_model: str = Field(DEFAULT_MODEL, description="The encoder: one of the bundled backends ("
+                                 + ", ".join(sorted(BACKENDS)) + ") or a sentence-transformers name or path, "
+                                 "loaded offline. Changing it re-embeds every unit at the next start.")
     embedding_batch_size: int = Field(64, ge=1, le=4096, description="Texts per model.encode call.")
     index_factory: str = Field("Flat", description="FAISS index_factory string; Flat is exact, e.g. "
                                "'IVF1024,Flat' or 'HNSW32' are approximate, for large collections.")
@@ -46,6 +48,12 @@ class Settings(BaseSettings):
                                        "building a match list: the candidate colleges its gaps are allocated to.")
     ranking: RankingSettings = Field(default_factory=RankingSettings,
                                      description="Weights and thresholds, e.g. MATCH_RANKING__WEIGHTS__DISTANCE=0.2")
+
+    @model_validator(mode="after")
+    def _thresholds_of_the_model(self) -> "Settings":
+        # Similarities live on each model's own scale: the threshold follows the model unless set.
+        self.ranking = calibrated(self.ranking, self.embedding_model)
+        return self
 
     @property
     def index_path(self) -> Path:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from embeddings.encoder import Encoder, load_encoder
+from embeddings.encoder import E5, MINILM, Encoder, load_encoder
 from matching import keys
 from matching.db import make_engine, make_sessionmaker, upgrade
 from matching.reference import Reference
@@ -42,6 +42,18 @@ def reference() -> Reference:
 def encoder() -> Encoder:
     """The real embedding model, loaded once per test session (per xdist worker)."""
     return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def minilm() -> Encoder:
+    """The English model, still selectable (MATCH_EMBEDDING_MODEL=all-MiniLM-L6-v2)."""
+    return load_encoder(MINILM)
+
+
+@pytest.fixture(scope="session")
+def e5() -> Encoder:
+    """multilingual-e5-small: 384-d, so a switch from the default (512-d) changes the dimension."""
+    return load_encoder(E5)
 
 
 def _postgres_url(schema: str) -> str:

@@ -27,7 +27,7 @@ from matching.db import make_engine, make_sessionmaker, upgrade
 from matching.embedding import Embedder
 from matching.live import LiveIndex
 from matching.prepare import dedup_key
-from matching.ranking import FEATURES, RankingSettings, Weights
+from matching.ranking import FEATURES, RankingSettings, Weights, calibrated
 from matching.reference import Reference
 from matching.sides import COLLEGES, ENTERPRISES, SideSpec
 from matching.suggest import MatchFilter, profile_query, suggest
@@ -75,7 +75,7 @@ def evaluate(seed: int = 7, encoder: Encoder | None = None, ranking: RankingSett
     labelled = labelled or generate_labelled(seed=seed)
     encoder = encoder or load_encoder()
     reference = Reference.load(REPO_DATA)
-    ranking = ranking or RankingSettings()
+    ranking = calibrated(ranking or RankingSettings(), encoder.name)
     relevant = {DIRECTIONS[0]: relevant_for_enterprise(labelled), DIRECTIONS[1]: relevant_for_college(labelled)}
     out = Evaluation(seed, len(labelled.colleges), len(labelled.enterprises), len(labelled.pairs))
 
