@@ -13,6 +13,7 @@ from matching.db import current_revision, head_revision, make_engine, make_sessi
 from matching.embedding import Embedder
 from matching.lists.build import abandon
 from matching.live import LiveIndex
+from matching.rankers import ActiveRanker, RankerStore
 from matching.reference import Reference
 from service import __version__, errors
 from service.auth import PrincipalCache
@@ -48,6 +49,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             load_encoder, settings.embedding_model, settings.embedding_batch_size)
         state.live = await run_in_threadpool(load_live, state, encoder)
         state.jobs = JobRunner()
+        state.ranker = ActiveRanker(RankerStore(settings.rankers_path), settings.ranking)
+        if state.ranker.error:
+            log.error("ranker not loaded, serving the hand weights: %s", state.ranker.error)
         state.ready = True
     try:
         yield
