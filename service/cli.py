@@ -309,8 +309,6 @@ def lists_create(
               f"See GET /match-lists/{lst.id}/report.")
 
 
-if __name__ == "__main__":
-    app()
 
 
 def _store() -> RankerStore:
@@ -383,3 +381,7 @@ def ranker_rollback() -> None:
     with _domain_errors():
         previous = _store().rollback()
     out.print(f"active: {previous}")
+
+
+if __name__ == "__main__":
+    app()
