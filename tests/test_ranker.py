@@ -14,8 +14,8 @@ from sklearn.model_selection import GroupKFold
 
 from embeddings.encoder import Encoder
 from matching.errors import Conflict
-from matching.ranking import FEATURE_SCHEMA, FEATURES
 from matching.rankers import HAND, ActiveRanker, RankerModel, RankerStore, SchemaMismatch
+from matching.ranking import FEATURE_SCHEMA, FEATURES
 from matching.reference import Reference
 from service.app import create_app
 from service.settings import Settings
