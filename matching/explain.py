@@ -4,6 +4,7 @@ import math
 
 from matching.keywords import KeywordStats
 from matching.pool import Pool, UnitCard
+from matching.profile_reasons import profile_reasons
 from matching.ranking import FEATURES, Query, RankingSettings, Scored, code_agreement
 from matching.results import Capacity, Component, MatchedPair, Reciprocity, SuggestionPublic, UnitRef
 
@@ -50,7 +51,7 @@ def suggestion(
         capacity=Capacity(graduates_per_year=graduates, headcount=headcount,
                           coverage=min(1.0, graduates / headcount) if headcount else 0.0),
         distance_km=distance_km, reciprocity=reciprocity,
-        reasons=reasons(pool, query, card.id, relevant, distance_km, reciprocity),
+        reasons=reasons(pool, query, card.id, relevant, distance_km, reciprocity) + profile_reasons(scored, i),
     )
 
 

@@ -123,6 +123,8 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
         _scores_add_up(switched, {f: w / total for f, w in place.items()})
         assert switched["data"][0]["id"] == near["id"]
         assert switched["data"][0]["components"]["same_city"]["value"] == 1.0
+        assert "In the same city" in switched["data"][0]["reasons"]
+        assert all("In the same city" not in r for s in hand["data"] for r in s["reasons"])  # weight 0: silent
         assert {s["id"] for s in switched["data"]} == {near["id"], far["id"]}
         assert [s["score"] for s in switched["data"]] != [s["score"] for s in hand["data"]]
         store.rollback()
