@@ -34,6 +34,8 @@ class RankerModel(BaseModel):
     feature_schema: str
     features: list[str]
     weights: dict[str, float]
+    list_min_similarity: float | None = Field(None, ge=0, le=1, description="The listing threshold it was "
+                                              "evaluated with (None: the service's min_similarity)")
     metrics: dict[str, Any] = Field(default_factory=dict)
     data_summary: dict[str, Any] = Field(default_factory=dict)
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -47,7 +49,8 @@ class RankerModel(BaseModel):
     def settings(self, base: RankingSettings) -> RankingSettings:
         """`base` with this model's weights (the thresholds stay the service's)."""
         self.check_schema()
-        return base.model_copy(update={"weights": Weights(**self.weights)})
+        return base.model_copy(update={"weights": Weights(**self.weights),
+                                       "list_min_similarity": self.list_min_similarity})
 
 
 class RankerStore:

@@ -67,8 +67,15 @@ class Weights(BaseModel):
 
 
 class RankingSettings(BaseModel):
+    @property
+    def listing_similarity(self) -> float:
+        return self.min_similarity if self.list_min_similarity is None else self.list_min_similarity
+
     weights: Weights = Weights()
     min_similarity: float = Field(0.35, ge=0, le=1, description="A unit pair below this is not a match")
+    list_min_similarity: float | None = Field(None, ge=0, le=1, description="A candidate is listed when one of "
+                                              "its unit pairs reaches this; default min_similarity. A trained "
+                                              "ranker sets its own (its score decides, not one pair)")
     distance_scale_km: float = Field(300.0, gt=0, description="Distance at which the distance feature is 0.5")
     best_pair_share: float = Field(0.8, ge=0, le=1, description="Share of the single best pair in the semantic "
                                    "feature; the rest is the headcount-weighted mean over the gaps")
@@ -297,7 +304,7 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     total_score = sum((weights[f] * values[f] for f in FEATURES), np.zeros(n_profiles))
     # Listed: any pair of units at or above min_similarity, whichever pairs the features chose.
     unit_best = _group_max(sims.max(axis=0) if m else np.zeros(n), group, n_profiles)
-    listed = unit_best >= tau
+    listed = (unit_best >= config.listing_similarity) & has_units
     pair_starts = np.concatenate([[0], np.cumsum(np.bincount(pair_owner, minlength=n_profiles))]).astype(np.int64)
     return Scored(
         profile_ids=profile_ids, values=values, score=total_score,

@@ -111,7 +111,7 @@ def rank(pool: Pool, query: Query, where: MatchFilter, need: int, config: Rankin
     order = ranked(scored)
     if len(order) == 0:
         return Ranked(query, scored, order,
-                      f"no {other.unit_label} is similar enough (min_similarity {config.min_similarity})")
+                      f"no {other.unit_label} is similar enough (min_similarity {config.listing_similarity})")
     return Ranked(query, scored, order)
 
 
@@ -163,7 +163,7 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
         if (hits.ids < 0).any():
             return scored  # every allowed unit was seen
         kth_sim = hits.sims[:, -1].astype(np.float64)
-        if (kth_sim < config.min_similarity).all():
+        if (kth_sim < config.listing_similarity).all():
             return scored  # an unseen candidate has no pair good enough to be listed
         order = ranked(scored)
         if len(order) >= need and (not index.exact or scored.score[order[need - 1]] > unseen_bound(

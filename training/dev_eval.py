@@ -105,9 +105,10 @@ def rows_for(dev: DevSet, pools: DevPools, direction: str, q: int, history: Hist
     return Rows(q, candidates, X, y, scored.relevant.copy())
 
 
-def ranking_of(rows: Rows, weights: np.ndarray) -> list[int]:
-    """The service's order for these weights: listed candidates by score, ties by profile order."""
-    idx = np.flatnonzero(rows.listed)
+def ranking_of(rows: Rows, weights: np.ndarray, every: bool = False) -> list[int]:
+    """The service's order for these weights: listed candidates by score, ties by profile order. `every`:
+    every candidate is listed, as a trained model serves (its `list_min_similarity` is 0)."""
+    idx = np.arange(len(rows.listed)) if every else np.flatnonzero(rows.listed)
     order = idx[np.lexsort((rows.candidates[idx], -(rows.X[idx] @ weights)))]
     return [int(rows.candidates[i]) for i in order]
 
@@ -143,7 +144,8 @@ def choose_alpha(rows: Sequence[Rows], folds: int = 3) -> float:
         found = []
         for train, test in splitter.split(queries, groups=queries):
             model = fit([rows[i] for i in train], alpha)
-            found += [metrics(ranking_of(rows[i], model.coef_), _relevant(rows[i]))["recall@10"] for i in test]
+            found += [metrics(ranking_of(rows[i], model.coef_, every=True), _relevant(rows[i]))["recall@10"]
+                      for i in test]
         value = float(np.mean(found))
         if value > best + 1e-12:
             best, best_alpha = value, alpha
@@ -229,7 +231,7 @@ def evaluate_dev(dev: DevSet, pools: DevPools, encoder: Encoder, config: Ranking
                                                           "dense (one vector per profile)": []}
             for r in test_rows:
                 rel = relevant[r.query]
-                methods["trained"].append(metrics(ranking_of(r, model.coef_), rel))
+                methods["trained"].append(metrics(ranking_of(r, model.coef_, every=True), rel))
                 methods["hand weights"].append(metrics(ranking_of(r, hand), rel))
                 methods["BM25 (bm25s)"].append(metrics(bm25.rank(q_texts[r.query], len(corpus)), rel))
                 methods["dense (one vector per profile)"].append(metrics(dense_ranked[r.query], rel))

@@ -32,6 +32,7 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
         version=version or datetime.now(UTC).strftime("trained-%Y%m%dT%H%M%S"),
         feature_schema=FEATURE_SCHEMA, features=list(FEATURES),
         weights=dict(zip(FEATURES, (float(w) for w in weights), strict=True)),
+        list_min_similarity=0.0,  # evaluated listing every candidate: the score decides
         metrics={"folds": folds, "grouped_by": "query", "held_out": summary, "alpha": alpha,
                  "model": encoder.name if hasattr(encoder, "name") else None},
         data_summary={"dev_set": str(dev_set), "records": dev.records, "colleges": len(dev.colleges),
