@@ -124,6 +124,12 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
         assert switched["data"][0]["id"] == near["id"]
         assert switched["data"][0]["components"]["same_city"]["value"] == 1.0
         assert "In the same city" in switched["data"][0]["reasons"]
+        by_id = {s["id"]: s["components"] for s in switched["data"]}
+        for c in by_id.values():  # both Xinjiang; a higher vocational college for 40 technicians and 12 unlevelled
+            assert c["same_province"]["value"] == 1.0
+            assert abs(c["kind_level"]["value"] - (40 * 1.0 + 12 * 0.5) / 52) < 1e-9
+            assert c["partnered"]["value"] == c["collaborative"]["value"] == 0.0  # no history on this branch
+        assert by_id[far["id"]]["same_city"]["value"] == 0.0
         assert all("In the same city" not in r for s in hand["data"] for r in s["reasons"])  # weight 0: silent
         assert {s["id"] for s in switched["data"]} == {near["id"], far["id"]}
         assert [s["score"] for s in switched["data"]] != [s["score"] for s in hand["data"]]
