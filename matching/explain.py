@@ -14,6 +14,7 @@ from matching.keywords import KeywordStats
 from matching.messages import ENGLISH, Wording, clauses, country, items, listing, number, percent, province, series
 from matching.messages import term as _term
 from matching.pool import Pool, UnitCard
+from matching.profile_reasons import profile_reasons
 from matching.ranking import FEATURES, Query, RankingSettings, Scored, code_agreement
 from matching.results import Capacity, Component, MatchedPair, Reciprocity, SuggestionPublic, UnitRef
 
@@ -73,10 +74,12 @@ def suggestion(
         id=card.id, name=card.name, name_zh=card.name_zh, country=card.country, province=card.province,
         city=card.city, rank=rank, score=min(1.0, max(0.0, total)), components=components, matched=pairs,
         capacity=capacity, distance_km=distance_km, reciprocity=reciprocity,
-        reasons=reasons(pool, query, card.id, groups, capacity, distance_km, wording),
+        reasons=reasons(pool, query, card.id, groups, capacity, distance_km, wording) + profile_reasons(scored, i,
+                                                                                                        wording),
     )
     for extra in also:
-        out._reasons_by_language[extra.lang] = reasons(pool, query, card.id, groups, capacity, distance_km, extra)
+        out._reasons_by_language[extra.lang] = (reasons(pool, query, card.id, groups, capacity, distance_km, extra)
+                                                + profile_reasons(scored, i, extra))
     return out
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from embeddings.index import VectorIndex
 from matching.keywords import KeywordStats, keywords
 from matching.models import College, Enterprise, IndexVersion
+from matching.names import name_tokens
 from matching.postings import Postings
 from matching.sides import Profile, SideSpec
 
@@ -30,6 +31,7 @@ class UnitCard:
     key: str | None  # embedding_key: which text the indexed vector is of
     words: frozenset[str] = frozenset()  # keywords of the embedded text (matching.keywords)
     inferred: tuple[str, ...] = ()  # without codes of its own: the catalogue's codes for its text (matching.bridge)
+    level: str | None = None  # a talent gap's level (operator ... manager); None for specialties
 
     @property
     def match_codes(self) -> tuple[str, ...]:
@@ -50,11 +52,15 @@ class ProfileCard:
     modes: frozenset[str]
     preferred_provinces: frozenset[str]  # enterprises only
     units: tuple[int, ...]
+    kind: str | None = None  # a college's kind (higher_vocational, ...); None for enterprises
     # `units` as an array, made once: every query gathers its candidates' units
     unit_array: np.ndarray = field(init=False, compare=False, repr=False)
+    # distinctive words of the names (matching.names), made once: the name-mention feature reads them
+    name_tokens: frozenset[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unit_array", np.array(self.units, dtype=np.int64))
+        object.__setattr__(self, "name_tokens", name_tokens(self.name, self.name_zh, self.city, self.province))
 
     @property
     def located(self) -> bool:
@@ -79,6 +85,8 @@ class Pool:
     _all: tuple[np.ndarray, list[ProfileCard]] | None = None
     # Units of `_all` by province (`place_id`), made on first use and dropped with `_all`.
     _places: dict[int, np.ndarray] = field(default_factory=dict)
+    # Whole-pool figures made on first use and dropped with `_all` (mean_words, named_by's index).
+    _derived: dict[str, Any] = field(default_factory=dict)
     # The unit cards as columns indexed by unit id (-1 / 0 where no unit), kept in step with
     # `units`: scoring reads these, so its cost has no Python loop per candidate unit.
     owner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -92,9 +100,33 @@ class Pool:
     lon: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mode_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     province_id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    city_id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # `place_id` of the city, -1
+    kind_id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # `KINDS` index of a college, -1
+    level_id: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # by unit: `LEVELS` index, -1
 
     def invalidate(self) -> None:
         self._all = None
+
+    def mean_words(self) -> float:
+        """Mean number of unit keywords per profile (BM25's average document length)."""
+        units, cards = self.everything()
+        if self._derived.get("mean_words") is None:
+            self._derived["mean_words"] = float((self.word_ids[units] >= 0).sum()) / max(len(cards), 1)
+        value: float = self._derived["mean_words"]
+        return value
+
+    def named_by(self, words: Iterable[str]) -> np.ndarray:
+        """Ids of the profiles whose distinctive name words (ProfileCard.name_tokens) include any of `words`."""
+        self.everything()
+        index = self._derived.get("names")
+        if index is None:
+            built: dict[str, list[int]] = {}
+            for card in self.profiles.values():
+                for token in card.name_tokens:
+                    built.setdefault(token, []).append(card.id)
+            index = self._derived["names"] = {t: np.array(ids, np.int64) for t, ids in built.items()}
+        found = [index[w] for w in words if w in index]
+        return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
     def everything(self) -> tuple[np.ndarray, list[ProfileCard]]:
         if self._all is None:
@@ -103,6 +135,7 @@ class Pool:
             with_units = [c for c in cards if any(u in self.index for u in c.units)]
             self._all = (ids, with_units)
             self._places = {}
+            self._derived = {}
         return self._all
 
     def units_in(self, provinces: Iterable[str]) -> np.ndarray:
@@ -160,16 +193,20 @@ class Pool:
             size = max(card.id + 1, 2 * len(self.lat))
             self.lat, self.lon = _grown(self.lat, size, np.nan), _grown(self.lon, size, np.nan)
             self.mode_mask, self.province_id = _grown(self.mode_mask, size, 0), _grown(self.province_id, size, -1)
+            self.city_id, self.kind_id = _grown(self.city_id, size, -1), _grown(self.kind_id, size, -1)
         self.lat[card.id] = card.lat if card.located else np.nan
         self.lon[card.id] = card.lon if card.located else np.nan
         self.mode_mask[card.id] = mode_bits(card.modes)
         self.province_id[card.id] = place_id(card.province)
+        self.city_id[card.id] = place_id(f"{card.country}/{card.city.casefold()}") if card.city else -1
+        self.kind_id[card.id] = KINDS.index(card.kind) if card.kind in KINDS else -1
 
     def _forget(self, unit_id: int) -> UnitCard | None:
         card = self.units.pop(unit_id, None)
         if card is not None:
             self.stats.remove([card.words])
             self.owner[unit_id], self.amount[unit_id], self.word_ids[unit_id], self.codes[unit_id] = -1, 0.0, -1, -1
+            self.level_id[unit_id] = -1
             self.postings.touch(unit_id)
         return card
 
@@ -181,6 +218,7 @@ class Pool:
         self.word_ids[card.id], self.codes[card.id] = -1, -1
         self.word_ids[card.id, :len(ids)] = ids
         self.codes[card.id, :len(codes)] = codes
+        self.level_id[card.id] = LEVELS.index(card.level) if card.level in LEVELS else -1
         self.postings.touch(card.id)
 
     def _make_room(self, rows: int, width: int, code_width: int) -> None:
@@ -198,6 +236,7 @@ class Pool:
         amount = np.zeros(new_rows, np.float64)
         amount[:old_rows] = self.amount
         self.word_ids, self.codes, self.owner, self.amount = words, codes, owner, amount
+        self.level_id = _grown(self.level_id, new_rows, -1)
 
     def rebuild_columns(self) -> None:
         """Columns and keyword counts from `units` as a whole (after loading a side)."""
@@ -208,6 +247,7 @@ class Pool:
         width = max((len(w) for w in word_lists.values()), default=0)
         code_width = max((len(card.match_codes) for card in self.units.values()), default=0)
         self.owner, self.amount = np.full(size, -1, np.int64), np.zeros(size, np.float64)
+        self.level_id = np.full(size, -1, np.int64)
         self.word_ids = np.full((size, max(width, 8)), -1, np.int32)
         self.codes = np.full((size, max(code_width, 1)), -1, np.int64)
         for unit_id, card in self.units.items():
@@ -216,10 +256,12 @@ class Pool:
             self.word_ids[unit_id, :len(ids)] = ids
             codes = code_numbers(card.match_codes)
             self.codes[unit_id, :len(codes)] = codes
+            self.level_id[unit_id] = LEVELS.index(card.level) if card.level in LEVELS else -1
         self.postings.reset()
         size = max(self.profiles, default=-1) + 1
         self.lat, self.lon = np.full(size, np.nan), np.full(size, np.nan)
         self.mode_mask, self.province_id = np.zeros(size, np.int64), np.full(size, -1, np.int64)
+        self.city_id, self.kind_id = np.full(size, -1, np.int64), np.full(size, -1, np.int64)
         for profile in self.profiles.values():
             self._profile_columns(profile)
 
@@ -227,6 +269,9 @@ class Pool:
         return [u for p in profile_ids for u in self.profiles[p].units if u in self.index]
 
 
+# Colleges' kinds and talent gaps' levels, in the order of matching.ranking.KIND_LEVEL_FIT.
+KINDS = ("secondary_vocational", "technical_school", "higher_vocational", "university")
+LEVELS = ("operator", "technician", "senior_technician", "engineer", "manager")
 _MODE_BITS: dict[str, int] = {}
 _PLACE_IDS: dict[str, int] = {}
 
@@ -262,11 +307,11 @@ def unit_card(spec: SideSpec, profile_id: int, unit: Any, words: frozenset[str] 
               infer_codes: Callable[[str], tuple[str, ...]] | None = None, text: str = "") -> UnitCard:
     if spec.unit_label == "specialty":
         codes: tuple[str, ...] = (unit.code,) if unit.code else ()
-        name, amount = unit.name, unit.annual_graduates
+        name, amount, level = unit.name, unit.annual_graduates, None
     else:
-        codes, name, amount = tuple(unit.codes or ()), unit.field, unit.headcount
+        codes, name, amount, level = tuple(unit.codes or ()), unit.field, unit.headcount, unit.level
     inferred = infer_codes(text) if infer_codes and text and not codes else ()
-    return UnitCard(unit.id, profile_id, name, codes, amount, unit.embedding_key, words, inferred)
+    return UnitCard(unit.id, profile_id, name, codes, amount, unit.embedding_key, words, inferred=inferred, level=level)
 
 
 def profile_card(spec: SideSpec, profile: Profile) -> ProfileCard:
@@ -276,6 +321,7 @@ def profile_card(spec: SideSpec, profile: Profile) -> ProfileCard:
         modes=frozenset(profile.cooperation_modes),
         preferred_provinces=frozenset(profile.preferred_provinces) if isinstance(profile, Enterprise) else frozenset(),
         units=tuple(u.id for u in spec.units_of(profile)),
+        kind=getattr(profile, "kind", None) if isinstance(profile, College) else None,
     )
 
 
@@ -315,8 +361,9 @@ def load_cards(session: Session, spec: SideSpec, text_of: Callable[[Any], str] |
         code_tuple = tuple(codes) if isinstance(codes, list) else ((codes,) if codes else ())
         text = text_of(_TextRow(row._mapping)) if text_of else ""
         inferred = infer_codes(text) if infer_codes and text and not code_tuple else ()
+        level = row._mapping.get("text_level")
         units[unit_id] = UnitCard(unit_id, profile_id, name, code_tuple, amount, key if embedding else None,
-                                  keywords(text), inferred)
+                                  keywords(text), inferred=inferred, level=str(level) if level else None)
         by_profile.setdefault(profile_id, []).append(unit_id)
         if embedding is not None:
             ids.append(unit_id)
@@ -327,6 +374,7 @@ def load_cards(session: Session, spec: SideSpec, text_of: Callable[[Any], str] |
             lon=row[7], modes=frozenset(row[8] or ()),
             preferred_provinces=frozenset(row[9] or ()) if model is Enterprise else frozenset(),
             units=tuple(by_profile.get(row[0], ())),
+            kind=None if model is Enterprise else row[9],
         )
         for row in profile_rows
     }

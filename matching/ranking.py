@@ -12,12 +12,28 @@ import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr
 
 from embeddings.thresholds import min_similarity
-from matching.keywords import KeywordStats
-from matching.pool import Pool, ProfileCard, UnitCard, code_numbers, mode_bits, place_id
+from matching.history import EMPTY, CentroidOf, History, query_centroid
+from matching.keywords import KeywordStats, keywords
+from matching.pool import KINDS, LEVELS, Pool, ProfileCard, UnitCard, code_numbers, mode_bits, place_id
 
 # Names the scoring formula; a trained ranker would carry its own version.
 RANKER_VERSION = "features-1"
-FEATURES = ("semantic", "keywords", "catalogue", "capacity", "distance", "modes", "provinces", "reciprocity")
+UNIT_FEATURES = ("semantic", "keywords", "catalogue", "capacity", "distance", "modes", "provinces", "reciprocity")
+# Whole-profile features (issue 11): each in [0, 1] for any candidate, which bounds an unseen one's score.
+PROFILE_FEATURES = ("lexical", "name_mention", "same_city", "same_province", "kind_level", "collaborative",
+                    "partnered")
+FEATURES = UNIT_FEATURES + PROFILE_FEATURES
+# A model trained on other features cannot be served: its schema must equal this one.
+FEATURE_SCHEMA = "features-2:" + ",".join(FEATURES)
+# How well a college's kind trains for a gap's level (rows: pool.KINDS, columns: pool.LEVELS).
+KIND_LEVEL_FIT = np.array([
+    # operator technician senior_technician engineer manager
+    [1.0, 0.6, 0.3, 0.1, 0.2],  # secondary_vocational
+    [1.0, 0.8, 0.6, 0.1, 0.2],  # technical_school
+    [0.6, 1.0, 1.0, 0.5, 0.5],  # higher_vocational
+    [0.2, 0.5, 0.7, 1.0, 1.0],  # university
+])
+BM25_K1, BM25_B = 1.2, 0.75
 # Agreement of two catalogue codes: same specialty, same class (first four digits), same category (two).
 AGREEMENT = {"code": 1.0, "class": 0.6, "category": 0.3, "none": 0.0}
 
@@ -35,6 +51,15 @@ class Weights(BaseModel):
     modes: float = Field(0.01, ge=0, description="Share of the asker's cooperation modes the partner offers")
     provinces: float = Field(0.03, ge=0, description="Partner in the enterprise's preferred provinces")
     reciprocity: float = Field(0.05, ge=0, description="Harmonic mean of both sides' use of each other")
+    # Whole-profile features: 0 by hand (the hand weights predate them); a trained ranker weighs them.
+    lexical: float = Field(0.0, ge=0, description="BM25 of the asker's words over the candidate's units, "
+                           "divided by its largest possible value")
+    name_mention: float = Field(0.0, ge=0, description="One's distinctive name words in the other's name or units")
+    same_city: float = Field(0.0, ge=0, description="Both in the same city (prefecture)")
+    same_province: float = Field(0.0, ge=0, description="Both in the same province")
+    kind_level: float = Field(0.0, ge=0, description="Fit of the college's kind to the gaps' levels")
+    collaborative: float = Field(0.0, ge=0, description="Similarity to the other's existing partners")
+    partnered: float = Field(0.0, ge=0, description="The two already cooperate")
 
     def normalised(self) -> dict[str, float]:
         values = {name: float(getattr(self, name)) for name in FEATURES}
@@ -43,9 +68,16 @@ class Weights(BaseModel):
 
 
 class RankingSettings(BaseModel):
+    @property
+    def listing_similarity(self) -> float:
+        return self.min_similarity if self.list_min_similarity is None else self.list_min_similarity
+
     weights: Weights = Weights()
     min_similarity: float = Field(0.35, ge=0, le=1, description="A unit pair below this is not a match; by "
                                   "default the embedding model's calibrated value (embeddings/thresholds.json)")
+    list_min_similarity: float | None = Field(None, ge=0, le=1, description="A candidate is listed when one of "
+                                              "its unit pairs reaches this; default min_similarity. A trained "
+                                              "ranker sets its own (its score decides, not one pair)")
     distance_scale_km: float = Field(300.0, gt=0, description="Distance at which the distance feature is 0.5")
     best_pair_share: float = Field(0.8, ge=0, le=1, description="Share of the single best pair in the semantic "
                                    "feature; the rest is the headcount-weighted mean over the gaps")
@@ -174,7 +206,7 @@ def keyword_overlaps(query: Query, pool: Pool, unit_ids: np.ndarray, stats: Keyw
 
 def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
           sims: np.ndarray, unit_ids: np.ndarray, config: RankingSettings,
-          stats: KeywordStats | None = None) -> Scored:
+          stats: KeywordStats | None = None, history: History | None = None) -> Scored:
     """Score candidates whose units are `unit_ids` (grouped by profile, in candidate order).
 
     `sims` is query units × unit_ids cosine similarity; `stats` are the talent gaps' keyword
@@ -268,10 +300,24 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
                                   1.0 / (1.0 + np.nan_to_num(distance_km) / config.distance_scale_km))
     values["modes"] = mode_overlaps(query.modes, pool.mode_mask[profile_ids])
     values["provinces"] = province_fits(query, candidates, pool.province_id[profile_ids])
+    values["lexical"] = lexical_relevance(query, pool, unit_ids, group, n_profiles)
+    values["name_mention"] = name_mentions(query, pool, profile_ids, unit_ids, group)
+    values["same_city"], values["same_province"] = same_place(query, pool, profile_ids)
+    gap_level, college_kind = (
+        (np.array([LEVELS.index(u.level) if u.level in LEVELS else -1 for u in query.units], np.int64)[pair_query]
+         if m else np.zeros(0, np.int64), pool.kind_id[profile_ids][pair_owner]) if query.is_enterprise else
+        (pool.level_id[pair_unit], np.full(len(pair_owner), _kind_of(query.profile), np.int64)))
+    known = (gap_level >= 0) & (college_kind >= 0)
+    values["kind_level"] = gap_weighted(np.where(known, KIND_LEVEL_FIT[college_kind, gap_level], 0.5))
+    history = history or EMPTY
+    asker_id = query.profile.id if query.profile is not None else None
+    values["partnered"] = history.partnered(asker_id, query.is_enterprise, profile_ids)
+    values["collaborative"] = history.collaborative(asker_id, query_centroid(query.vectors), query.is_enterprise,
+                                                    profile_ids, CentroidOf(pool))
     total_score = sum((weights[f] * values[f] for f in FEATURES), np.zeros(n_profiles))
     # Listed: any pair of units at or above min_similarity, whichever pairs the features chose.
     unit_best = _group_max(sims.max(axis=0) if m else np.zeros(n), group, n_profiles)
-    listed = unit_best >= tau
+    listed = (unit_best >= config.listing_similarity) & has_units
     pair_starts = np.concatenate([[0], np.cumsum(np.bincount(pair_owner, minlength=n_profiles))]).astype(np.int64)
     return Scored(
         profile_ids=profile_ids, values=values, score=total_score,
@@ -280,6 +326,64 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
         relevant=listed,
         asker_view=asker_view, candidate_view=candidate_view, distance_km=distance_km, weights=weights,
     )
+
+
+def _kind_of(profile: ProfileCard | None) -> int:
+    return KINDS.index(profile.kind) if profile is not None and profile.kind in KINDS else -1
+
+
+def lexical_relevance(query: Query, pool: Pool, unit_ids: np.ndarray, group: np.ndarray, n_profiles: int) -> np.ndarray:
+    """BM25 of the asker's words (its units' and its name's) over each candidate's units taken as one
+    document, IDF among the candidate side's units; divided by (k1 + 1) × the query's IDF sum, the most
+    any document could score, so it lies in [0, 1) whatever the query's length."""
+    out = np.zeros(n_profiles)
+    words = set().union(*(u.words for u in query.units)) if query.units else set()
+    if query.profile is not None:
+        words |= keywords(query.profile.name)
+    idf = pool.stats.idf_vector()
+    pad = len(idf) - 1
+    ids = pool.stats.vocabulary.known(words)
+    ids = ids[ids < pad]
+    if not len(ids) or not len(unit_ids):
+        return out
+    w = pool.word_ids[unit_ids]
+    lengths = np.bincount(group, weights=(w >= 0).sum(axis=1), minlength=n_profiles)
+    lookup = np.full(pad + 1, -1, np.int64)
+    lookup[ids] = np.arange(len(ids))
+    col = lookup[np.minimum(w, pad)]  # padding (-1) reads lookup[pad], which is -1
+    r, c = np.nonzero(col >= 0)
+    tf = np.bincount(group[r] * len(ids) + col[r, c], minlength=n_profiles * len(ids)).reshape(n_profiles, len(ids))
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(pool.mean_words(), 1.0))
+    q_idf = idf[ids]
+    out = (tf * (BM25_K1 + 1) / (tf + norm[:, None])) @ q_idf / ((BM25_K1 + 1) * q_idf.sum())
+    return np.asarray(out, dtype=np.float64)
+
+
+def name_mentions(query: Query, pool: Pool, profile_ids: np.ndarray, unit_ids: np.ndarray,
+                  group: np.ndarray) -> np.ndarray:
+    """1 where a distinctive word of one's name (matching.names) is in the other's name or units' words."""
+    mine = query.profile.name_tokens if query.profile is not None else frozenset()
+    asked = set().union(*(u.words for u in query.units)) if query.units else set()
+    # the candidate's name in the asker's name or words: through the pool's name index
+    named = pool.named_by(mine | asked)
+    out = np.isin(profile_ids, named).astype(np.float64)
+    # the asker's name in the candidate's units
+    ids = pool.stats.vocabulary.known(mine)
+    if len(ids) and len(unit_ids):
+        hit = np.isin(pool.word_ids[unit_ids], ids).any(axis=1)
+        out = np.maximum(out, np.bincount(group, weights=hit, minlength=len(profile_ids)) > 0)
+    return out
+
+
+def same_place(query: Query, pool: Pool, profile_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(same city, same province) as 1 or 0; 0 when the asker has no profile or no place."""
+    me = query.profile
+    if me is None:
+        return np.zeros(len(profile_ids)), np.zeros(len(profile_ids))
+    city = place_id(f"{me.country}/{me.city.casefold()}") if me.city else -2
+    province = place_id(me.province) if me.province else -2
+    return ((pool.city_id[profile_ids] == city).astype(np.float64),
+            (pool.province_id[profile_ids] == province).astype(np.float64))
 
 
 def _counts(ids: np.ndarray, pool: Pool, unit_ids: np.ndarray) -> np.ndarray:

@@ -17,11 +17,13 @@ import numpy as np
 from matching.errors import InvalidInput, Problem
 from matching.explain import suggestion
 from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
+from matching.history import History
 from matching.keywords import KeywordStats, keywords
 from matching.messages import ENGLISH, Wording, number
 from matching.pool import Pool, ProfileCard, UnitCard
 from matching.ranking import (
     FEATURES,
+    PROFILE_FEATURES,
     Query,
     RankingSettings,
     Scored,
@@ -66,17 +68,39 @@ def text_query(vector: np.ndarray, text: str, amount: int, is_enterprise: bool,
                  modes=modes)
 
 
-def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: int, config: RankingSettings,
-            exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise",
-            gap_stats: KeywordStats | None = None, wording: Wording = ENGLISH,
-            also: Sequence[Wording] = ()) -> SuggestionsPublic:
-    """`gap_stats`: keyword frequencies among the talent gaps (the enterprises' pool); default:
-    the candidate pool's own when it holds gaps, else none (no keyword feature). `wording`: the
-    reader's language for reasons; `also`: languages whose reasons each suggestion keeps beside."""
+@dataclass(frozen=True)
+class Ranked:
+    """Scored rows of one query, before any rendering: what the API, match lists and training read.
+
+    `scored` holds every feature value of every candidate scored (a feature matrix by columns) and
+    the unit pairs behind them; `order` is the listed candidates' row indices, best first. `reason`
+    says why nothing is listed, when nothing is.
+    """
+
+    query: Query
+    scored: Scored | None
+    order: np.ndarray
+    reason: str | None = None
+
+    def rows(self, offset: int = 0, limit: int | None = None) -> list[int]:
+        end = None if limit is None else offset + limit
+        return [int(i) for i in self.order[offset:end]]
+
+
+def rank(pool: Pool, query: Query, where: MatchFilter, need: int, config: RankingSettings,
+         exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise",
+         gap_stats: KeywordStats | None = None, history: History | None = None,
+         wording: Wording = ENGLISH) -> Ranked:
+    """Retrieve and score the candidates of `query`, exact for its best `need`; nothing rendered.
+
+    `gap_stats`: keyword frequencies among the talent gaps (the enterprises' pool); default: the
+    candidate pool's own when it holds gaps, else none (no keyword feature). `wording`: the
+    language of `reason`."""
     term = wording.term
     stats = gap_stats or (pool.stats if not query.is_enterprise else KeywordStats())
-    def empty(reason: str) -> SuggestionsPublic:
-        return SuggestionsPublic(data=[], count=0, offset=offset, limit=limit, reason=reason)
+
+    def empty(reason: str) -> Ranked:
+        return Ranked(query, None, np.zeros(0, np.int64), reason)
 
     other = pool.spec
     if not query.units:
@@ -90,13 +114,29 @@ def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: in
     allowed_units = allowed_unit_ids(pool, allowed, where.min_capacity)
     if len(allowed_units) == 0:
         return empty(wording("empty.filtered", side=term(other.label)))
-    scored = retrieve_and_score(pool, query, allowed, allowed_units, offset + limit, config, exact_scan_max, stats)
+    scored = retrieve_and_score(pool, query, allowed, allowed_units, need, config, exact_scan_max, stats, history)
     order = ranked(scored)
     if len(order) == 0:
-        return empty(wording("empty.dissimilar", unit=term(other.unit_label), threshold=config.min_similarity))
-    page = order[offset:offset + limit]
-    data = [suggestion(pool, query, scored, int(i), offset + r + 1, config, stats, wording, also)
-            for r, i in enumerate(page)]
+        return Ranked(query, scored, order, wording("empty.dissimilar", unit=term(other.unit_label),
+                                                    threshold=config.listing_similarity))
+    return Ranked(query, scored, order)
+
+
+def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: int, config: RankingSettings,
+            exact_scan_max: int = EXACT_SCAN_MAX, asker_label: str = "enterprise",
+            gap_stats: KeywordStats | None = None, history: History | None = None, wording: Wording = ENGLISH,
+            also: Sequence[Wording] = ()) -> SuggestionsPublic:
+    """One page of public suggestions: `rank`, then each row of the page rendered (matching.explain).
+    `wording`: the reader's language for reasons; `also`: languages whose reasons each suggestion
+    keeps beside."""
+    stats = gap_stats or (pool.stats if not query.is_enterprise else KeywordStats())
+    result = rank(pool, query, where, offset + limit, config, exact_scan_max, asker_label, gap_stats, history,
+                  wording)
+    if result.scored is None or result.reason is not None:
+        return SuggestionsPublic(data=[], count=0, offset=offset, limit=limit, reason=result.reason)
+    scored = result.scored
+    data = [suggestion(pool, query, scored, i, offset + r + 1, config, stats, wording, also)
+            for r, i in enumerate(result.rows(offset, limit))]
     reason = None if data else wording("empty.past_end", count=number(wording.lang, offset + 1))
     return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
 
@@ -109,10 +149,12 @@ def ranked(scored: Scored) -> np.ndarray:
 
 
 def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | None, allowed_units: np.ndarray,
-                       need: int, config: RankingSettings, exact_scan_max: int, stats: KeywordStats) -> Scored:
+                       need: int, config: RankingSettings, exact_scan_max: int, stats: KeywordStats,
+                       history: History | None = None) -> Scored:
     index = pool.index
     if len(allowed_units) <= exact_scan_max:
-        return score_profiles(pool, query, candidates_of(pool, allowed, allowed_units), allowed_units, config, stats)
+        everyone = candidates_of(pool, allowed, allowed_units)
+        return score_profiles(pool, query, everyone, allowed_units, config, stats, history)
     # Every indexed unit is allowed: search unrestricted. (A pool may also be a view of fewer
     # profiles than its index holds; then the search is restricted like any filter.)
     everything = allowed_units is pool.everything()[0] and len(allowed_units) == len(index)
@@ -129,11 +171,11 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
         found = np.union1d(hits.ids[hits.ids >= 0], np.concatenate([extra, nearby]))
         candidates = profiles_of(pool, found)
         units = allowed_unit_subset(pool, candidates, allowed_units)
-        scored = score_profiles(pool, query, candidates, units, config, stats)
+        scored = score_profiles(pool, query, candidates, units, config, stats, history)
         if (hits.ids < 0).any():
             return scored  # every allowed unit was seen
         kth_sim = hits.sims[:, -1].astype(np.float64)
-        if (kth_sim < config.min_similarity).all():
+        if (kth_sim < config.listing_similarity).all():
             return scored  # an unseen candidate has no pair good enough to be listed
         order = ranked(scored)
         if len(order) >= need and (not index.exact or scored.score[order[need - 1]] > unseen_bound(
@@ -145,7 +187,7 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
         # the full scan takes 78 ms).
         if index.exact or k >= len(allowed_units) // 2:
             everyone = candidates_of(pool, allowed, allowed_units)
-            return score_profiles(pool, query, everyone, allowed_units, config, stats)
+            return score_profiles(pool, query, everyone, allowed_units, config, stats, history)
 
 
 @dataclass(frozen=True)
@@ -247,14 +289,16 @@ def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, key
     reciprocity = float(harmonic(np.array([asker_side]), np.array([highest]))[0])
     # Keywords: at most the weight of the words keyword retrieval did not fetch.
     return (w["semantic"] * semantic + (w["catalogue"] + w["capacity"]) * gated + w["reciprocity"] * reciprocity
-            + w["keywords"] * keyword_bound + w["distance"] + w["modes"] + w["provinces"])
+            + w["keywords"] * keyword_bound + w["distance"] + w["modes"] + w["provinces"]
+            # The profile-level features are at most 1 each for any candidate, seen or not.
+            + sum(w[f] for f in PROFILE_FEATURES))
 
 
 def score_profiles(pool: Pool, query: Query, candidates: list[ProfileCard], unit_ids: np.ndarray,
-                   config: RankingSettings, stats: KeywordStats) -> Scored:
+                   config: RankingSettings, stats: KeywordStats, history: History | None = None) -> Scored:
     sims = pool.index.similarities(query.vectors, unit_ids) if len(unit_ids) else np.zeros(
         (len(query.units), 0), np.float32)
-    return score(query, candidates, pool, sims, unit_ids, config, stats)
+    return score(query, candidates, pool, sims, unit_ids, config, stats, history)
 
 
 def candidates_of(pool: Pool, allowed: list[ProfileCard] | None, unit_ids: np.ndarray) -> list[ProfileCard]:
@@ -323,4 +367,4 @@ def allowed_profiles(pool: Pool, query: Query, where: MatchFilter) -> list[Profi
     return cards
 
 
-__all__ = ["FEATURES", "MatchFilter", "profile_query", "suggest", "text_query"]
+__all__ = ["FEATURES", "MatchFilter", "Ranked", "profile_query", "rank", "suggest", "text_query"]

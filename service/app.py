@@ -15,6 +15,7 @@ from matching.keywords import warm_up
 from matching.lists.build import abandon, reclaim
 from matching.lists.leases import leases_for
 from matching.live import LiveIndex
+from matching.rankers import ActiveRanker, RankerStore
 from matching.ranking import calibrated
 from matching.reference import Reference
 from service import __version__, errors
@@ -61,6 +62,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Jobs whose server was killed would say `running` for ever: fail them before serving.
         await run_in_threadpool(reclaim, state.sessions, leases)
         state.jobs = JobRunner(leases=leases)
+        state.ranker = ActiveRanker(RankerStore(settings.rankers_path), settings.ranking)
+        if state.ranker.error:
+            log.error("ranker not loaded, serving the hand weights: %s", state.ranker.error)
         state.ready = True
     try:
         yield

@@ -20,6 +20,7 @@ from matching.embedding import Embedder
 from matching.errors import DomainError
 from matching.live import LiveIndex
 from matching.progress import ProgressFactory
+from matching.rankers import HAND, RankerStore
 from matching.reference import Reference
 from matching.sides import SIDES
 from matching.vocab import Role, Side
@@ -36,6 +37,9 @@ lists_app = typer.Typer(help="Match lists (capacity-aware allocations of graduat
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(lists_app, name="lists")
+ranker_app = typer.Typer(help="Ranker models: list, activate, roll back (the running service follows).",
+                         no_args_is_help=True)
+app.add_typer(ranker_app, name="ranker")
 out = Console()
 err = Console(stderr=True)
 
@@ -307,6 +311,80 @@ def lists_create(
     out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "
               f"{d.allocated:,} of {d.headcount:,} allocated ({d.coverage:.1%}). "
               f"See GET /match-lists/{lst.id}/report.")
+
+
+
+
+def _store() -> RankerStore:
+    return RankerStore(get_settings().rankers_path)
+
+
+@app.command()
+def train(
+    dev_set: Annotated[Path | None, typer.Option(
+        "--dev-set", help="Real cooperations (JSON lines, ../shared/data/partnerships_dev.jsonl) to train on.")] = None,
+    folds: Annotated[int, typer.Option(min=2, max=20, help="Grouped folds (by query) for the held-out figures.")] = 5,
+    version: Annotated[str | None, typer.Option(help="The model's version; default trained-<UTC time>.")] = None,
+    activate: Annotated[bool, typer.Option("--activate", help="Make the new model active at once.")] = False,
+) -> None:
+    """Train a ranker, evaluate it on held-out grouped folds and write it under $MATCH_HOME/rankers/.
+
+    Example: matchmaker train --dev-set ../shared/data/partnerships_dev.jsonl --activate
+    """
+    from training.train import train as run
+
+    if dev_set is None:
+        err.print("[red]error:[/red] no training data: pass --dev-set PATH (the service's own outcomes are read "
+                  "once matching.outcomes is merged)")
+        raise typer.Exit(1)
+    settings = get_settings()
+    with _domain_errors():
+        model = run(_store(), _encoder(settings.embedding_model, settings.embedding_batch_size),
+                    Reference.load(settings.data_dir), dev_set, folds=folds, version=version, config=settings.ranking,
+                    log=out.print)
+        out.print(f"wrote ranker {model.version}")
+        if activate:
+            _store().activate(model.version)
+            out.print(f"active: {model.version}")
+
+
+@ranker_app.command("list")
+def ranker_list() -> None:
+    """Every model, oldest first; the active one is marked.
+
+    Example: matchmaker ranker list
+    """
+    store = _store()
+    active = store.active_version()
+    out.print(f"{'*' if active == HAND else ' '} {HAND}  (hand weights)")
+    for model in store.list():
+        held = {(r["direction"], r["method"]): r["recall@10"] for r in model.metrics.get("held_out", [])}
+        figures = ", ".join(f"{d}: {v:.3f}" for (d, m), v in held.items() if m == "trained")
+        out.print(f"{'*' if model.version == active else ' '} {model.version}  {model.created_at}  "
+                      f"Recall@10 {figures or '-'}")
+
+
+@ranker_app.command("activate")
+def ranker_activate(version: Annotated[str, typer.Argument(help="A version from `ranker list` (features-1: "
+                                                                "the hand weights).")]) -> None:
+    """Make a model active; the running service picks it up at its next request.
+
+    Example: matchmaker ranker activate trained-20261207T101500
+    """
+    with _domain_errors():
+        _store().activate(version)
+    out.print(f"active: {version}")
+
+
+@ranker_app.command("rollback")
+def ranker_rollback() -> None:
+    """Back to the model active before the current one.
+
+    Example: matchmaker ranker rollback
+    """
+    with _domain_errors():
+        previous = _store().rollback()
+    out.print(f"active: {previous}")
 
 
 if __name__ == "__main__":

@@ -94,8 +94,9 @@ async def get_jobs(state: StateDep) -> JobRunner:
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
-async def get_ranking(settings: SettingsDep) -> RankingSettings:
-    return settings.ranking
+async def get_ranking(state: StateDep) -> RankingSettings:
+    # The active model's weights; a switch (`matchmaker ranker activate`) is noticed here, per request.
+    return state.ranker.current() if state.ranker is not None else state.settings.ranking
 
 
 RankingDep = Annotated[RankingSettings, Depends(get_ranking)]

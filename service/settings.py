@@ -60,6 +60,10 @@ class Settings(BaseSettings):
         return self.index_dir or self.home / "index"
 
     @property
+    def rankers_path(self) -> Path:
+        return self.home / "rankers"
+
+    @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'matchmaker.db'}"
 

@@ -1,8 +1,9 @@
 """Candidate colleges for every gap in scope, from the ranker: the edges an allocation chooses among.
 
-An enterprise's suggestions give, for each college, one matched specialty per talent gap; a pair the
-ranker calls relevant is a candidate edge (gap → that specialty) scored with the suggestion's score,
-and the suggestion is kept as the explanation of any entry made from it.
+An enterprise's scored rows (matching.suggest.rank) give, for each college, one matched specialty per
+talent gap; a pair at or above min_similarity is a candidate edge (gap → that specialty) scored with
+the college's score. Only the colleges an allocation may choose are rendered as public suggestions,
+kept as the explanation of any entry made from them: edges never come back out of HTTP models.
 """
 
 import dataclasses
@@ -11,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matching.allocation import Edge
+from matching.explain import suggestion
+from matching.history import History
 from matching.keywords import KeywordStats
 from matching.lists.scope import Demand
 from matching.messages import DEFAULT_LANGUAGE, LANGUAGES, Wording
 from matching.pool import Pool
-from matching.ranking import RankingSettings
-from matching.results import SuggestionPublic
-from matching.suggest import MatchFilter, profile_query, suggest
+from matching.ranking import Query, RankingSettings
+from matching.suggest import MatchFilter, Ranked, profile_query, rank
 from matching.taxonomy import Catalogue
 
 STORED_ELIGIBLE = 20  # candidates kept per gap for the report and for later rounds
@@ -50,6 +52,7 @@ class Ranker:
     limit: int  # suggestions asked for per enterprise
     gap_stats: KeywordStats | None = None
     catalogue: Catalogue | None = None  # names coded specialties in the explanations' Chinese reasons
+    history: History | None = None  # existing partnerships (matching.history), for the features that read them
 
 
 @dataclass
@@ -99,17 +102,16 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
                 if college_ids is not None and any(not any(c.score >= min_score for c in cands.get(g, []))
                                                    for g in gaps):
                     # A gap with nothing eligible in scope: were better colleges left out by the scope?
-                    outside = [s for s in _ask(ranker, ranker.colleges, query, ranker.limit)
-                               if s.id not in college_ids]
-                    for gap_id, more in _candidates(outside, gaps, in_scope=False).items():
+                    outside = _ask(ranker, ranker.colleges, query, ranker.limit)
+                    for gap_id, more in _candidates(outside, gaps, in_scope=False, skip=college_ids).items():
                         cands.setdefault(gap_id, []).extend(more)
                 eligible = [Edge(c.gap_id, c.specialty_id, c.college_id, c.score) for cs in cands.values()
                             for c in cs if c.in_scope and c.score >= min_score
                             and (c.gap_id, c.specialty_id) not in excluded]
                 keep = {e.college_id for e in usable(eligible)}
-                for s in found:
-                    if s.id in keep:
-                        gathered.explanations[(enterprise_id, s.id)] = s.explanation()
+                for college_id in found.college_ids():
+                    if college_id in keep:
+                        gathered.explanations[(enterprise_id, college_id)] = found.explanation(ranker, college_id)
                 gathered.asked.update(gaps)
                 for gap_id, cs in cands.items():
                     gathered.by_gap[gap_id] = _best_first(cs)
@@ -117,21 +119,54 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
     return gathered
 
 
-def _ask(ranker: Ranker, pool: Pool, query: Any, limit: int) -> list[SuggestionPublic]:
-    return suggest(pool, query, MatchFilter(), limit, 0, ranker.config, ranker.exact_scan_max,
-                   asker_label="enterprise", gap_stats=ranker.gap_stats,
-                   also=[Wording(lang, ranker.catalogue) for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]).data
+def _ask(ranker: Ranker, pool: Pool, query: Query, limit: int) -> "Asked":
+    result = rank(pool, query, MatchFilter(), limit, ranker.config, ranker.exact_scan_max, asker_label="enterprise",
+                  gap_stats=ranker.gap_stats, history=ranker.history)
+    return Asked(pool, result, result.rows(0, limit), ranker.config.min_similarity)
 
 
-def _candidates(suggestions: Iterable[SuggestionPublic], gaps: set[int], in_scope: bool) -> dict[int, list[Candidate]]:
+@dataclass(frozen=True)
+class Asked:
+    """An enterprise's best colleges as scored rows (matching.suggest.Ranked), rendered only on demand."""
+
+    pool: Pool
+    ranked: Ranked
+    rows: list[int]
+    min_similarity: float
+
+    def college_ids(self) -> list[int]:
+        scored = self.ranked.scored
+        return [] if scored is None else [int(scored.profile_ids[i]) for i in self.rows]
+
+    def explanation(self, ranker: Ranker, college_id: int) -> dict[str, Any]:
+        """The public suggestion of one college of these rows, as stored with an entry."""
+        scored = self.ranked.scored
+        assert scored is not None
+        r = self.college_ids().index(college_id)
+        stats = ranker.gap_stats or KeywordStats()
+        also = [Wording(lang, ranker.catalogue) for lang in LANGUAGES if lang != DEFAULT_LANGUAGE]
+        return suggestion(self.pool, self.ranked.query, scored, self.rows[r], r + 1, ranker.config, stats,
+                          also=also).explanation()
+
+
+def _candidates(asked: Asked, gaps: set[int], in_scope: bool, skip: Collection[int] = ()) -> dict[int, list[Candidate]]:
+    """Each relevant (gap, specialty) pair of the rows is an edge, scored with its college's score."""
     out: dict[int, list[Candidate]] = {}
-    for s in suggestions:
-        for pair in s.matched:
-            if pair.relevant and pair.query_unit.id in gaps:
-                out.setdefault(pair.query_unit.id, []).append(Candidate(
-                    gap_id=pair.query_unit.id, college_id=s.id, college_name=s.name, college_province=s.province,
-                    specialty_id=pair.candidate_unit.id, specialty_name=pair.candidate_unit.name, score=s.score,
-                    in_scope=in_scope))
+    scored, query, pool = asked.ranked.scored, asked.ranked.query, asked.pool
+    if scored is None:
+        return out
+    tau = asked.min_similarity
+    for i in asked.rows:
+        college = pool.profiles[int(scored.profile_ids[i])]
+        if college.id in skip:
+            continue
+        for q, unit_id, sim, _ in scored.pairs(i):
+            gap_id = query.units[q].id
+            if sim >= tau and gap_id in gaps:
+                out.setdefault(gap_id, []).append(Candidate(
+                    gap_id=gap_id, college_id=college.id, college_name=college.name,
+                    college_province=college.province, specialty_id=unit_id, specialty_name=pool.units[unit_id].name,
+                    score=float(scored.score[i]), in_scope=in_scope))
     return out
 
 

@@ -51,6 +51,7 @@ def info(state: StateDep, session: SessionDep, live: LiveDep, ranking: RankingDe
                         "version": pool.version}
             for side, pool in live.pools.items()
         },
-        "ranker": {"version": RANKER_VERSION, "weights": ranking.weights.normalised(),
-                   "min_similarity": ranking.min_similarity, "distance_scale_km": ranking.distance_scale_km},
+        "ranker": (state.ranker.describe() if state.ranker is not None else
+                   {"version": RANKER_VERSION, "weights": ranking.weights.normalised()})
+        | {"min_similarity": ranking.min_similarity, "distance_scale_km": ranking.distance_scale_km},
     }

@@ -1,0 +1,164 @@
+"""The trained ranker: estimator contract, contributions, the model store, switch and rollback on a live
+app, schema refusal, and grouped folds that never leak a query."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GroupKFold
+
+from embeddings.encoder import Encoder
+from matching.errors import Conflict
+from matching.rankers import HAND, ActiveRanker, RankerModel, RankerStore, SchemaMismatch
+from matching.ranking import FEATURE_SCHEMA, FEATURES
+from matching.reference import Reference
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import college_body, enterprise_body
+from training import devset
+from training.dev_eval import DIRECTIONS, evaluate_dev, import_devset
+from training.ranker import PairwiseLinearRanker
+
+DEV = Path("/work/shared/data/partnerships_dev.jsonl")
+
+
+def _planted(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """40 queries of 30 candidates; the partner is the row with the highest 2·x0 + x3 (x1, x2 noise)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((40 * 30, 4))
+    groups = np.repeat(np.arange(40), 30)
+    y = np.zeros(len(X))
+    for g in range(40):
+        rows = np.flatnonzero(groups == g)
+        y[rows[np.argmax(2 * X[rows, 0] + X[rows, 3])]] = 1.0
+    return X, y, groups
+
+
+def test_estimator_contract_and_learning() -> None:
+    X, y, groups = _planted()
+    est = PairwiseLinearRanker(alpha=1e-4)
+    assert clone(est).get_params() == est.get_params() == {"alpha": 1e-4, "max_pairs_per_query": 2000,
+                                                           "random_state": 0}
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    assert est.fit(X, y, groups) is est
+    assert est.coef_.min() >= 0 and abs(est.coef_.sum() - 1) < 1e-12 and est.n_features_in_ == 4
+    # the planted features outweigh the noise, x0 the most
+    assert est.coef_[0] > est.coef_[3] > max(est.coef_[1], est.coef_[2])
+    assert np.allclose(est.contributions(X).sum(axis=1), est.predict(X))
+    with pytest.raises(ValueError):
+        est.predict(X[:, :3])  # another number of features
+
+
+def _model(version: str, weights: dict[str, float] | None = None, schema: str = FEATURE_SCHEMA) -> RankerModel:
+    return RankerModel(version=version, feature_schema=schema, features=list(FEATURES),
+                       weights=weights or {f: 1.0 for f in FEATURES})
+
+
+def test_store_activates_rolls_back_and_refuses_another_schema(tmp_path: Path) -> None:
+    store = RankerStore(tmp_path)
+    store.save(_model("a"))
+    store.save(_model("b"))
+    store.save(_model("old", schema="features-0:semantic"))
+    with pytest.raises(Conflict):
+        store.save(_model("a"))
+    assert store.active_version() == HAND
+    store.activate("a")
+    store.activate("b")
+    assert store.active_version() == "b"
+    with pytest.raises(SchemaMismatch, match="feature schema"):
+        store.activate("old")
+    assert store.active_version() == "b"  # a refused model changes nothing
+    assert store.rollback() == "a" and store.rollback() == HAND
+    with pytest.raises(Conflict):
+        store.rollback()
+    # a pointer written by hand to a model of another schema: the service keeps what it had and says why
+    base = Settings().ranking
+    active = ActiveRanker(store, base)
+    (tmp_path / "active").write_text("old\n")
+    assert active.current() is base and active.version == HAND and "feature schema" in (active.error or "")
+
+
+def _scores_add_up(page: dict[str, Any], weights: dict[str, float]) -> None:
+    for s in page["data"]:
+        assert abs(sum(c["contribution"] for c in s["components"].values()) - s["score"]) < 1e-9
+        for name, c in s["components"].items():
+            assert abs(c["weight"] - weights[name]) < 1e-12
+
+
+def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Reference, encoder: Encoder) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", home=tmp_path / "home", load_sample=False)
+    from matching.db import make_engine, make_sessionmaker, upgrade
+    from matching.keys import create_key
+    from matching.vocab import Role
+
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        _, secret = create_key(session, Role.ADMIN)
+    engine.dispose()
+    admin = {"Authorization": f"Bearer {secret}"}
+    store = RankerStore(settings.rankers_path)
+    # a model that weighs place alone: the order of two equally fitting colleges flips towards the near one
+    place = {f: 0.0 for f in FEATURES} | {"same_city": 1.0, "semantic": 0.01}
+    store.save(_model("place", place))
+    with TestClient(create_app(settings, reference, encoder)) as client:
+        near = client.post("/colleges", json=college_body(name="Near College", city="Korla"), headers=admin).json()
+        far = client.post("/colleges", json=college_body(name="Far College", city="Urumqi", province="Xinjiang"),
+                          headers=admin).json()
+        ent = client.post("/enterprises", json=enterprise_body(), headers=admin).json()
+        url = f"/enterprises/{ent['id']}/matches"
+        hand = client.get(url, headers=admin).json()
+        assert client.get("/info", headers=admin).json()["ranker"]["version"] == HAND
+        store.activate("place")
+        info = client.get("/info", headers=admin).json()["ranker"]
+        assert info["version"] == "place" and info["trained"] is True
+        switched = client.get(url, headers=admin).json()
+        total = sum(place.values())
+        _scores_add_up(switched, {f: w / total for f, w in place.items()})
+        assert switched["data"][0]["id"] == near["id"]
+        assert switched["data"][0]["components"]["same_city"]["value"] == 1.0
+        assert "In the same city" in switched["data"][0]["reasons"]
+        by_id = {s["id"]: s["components"] for s in switched["data"]}
+        for c in by_id.values():  # both Xinjiang; a higher vocational college for 40 technicians and 12 unlevelled
+            assert c["same_province"]["value"] == 1.0
+            assert abs(c["kind_level"]["value"] - (40 * 1.0 + 12 * 0.5) / 52) < 1e-9
+            assert c["partnered"]["value"] == c["collaborative"]["value"] == 0.0  # no history on this branch
+        assert by_id[far["id"]]["same_city"]["value"] == 0.0
+        assert all("In the same city" not in r for s in hand["data"] for r in s["reasons"])  # weight 0: silent
+        assert {s["id"] for s in switched["data"]} == {near["id"], far["id"]}
+        assert [s["score"] for s in switched["data"]] != [s["score"] for s in hand["data"]]
+        store.rollback()
+        assert client.get("/info", headers=admin).json()["ranker"]["version"] == HAND
+        assert client.get(url, headers=admin).json() == hand
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="the dev set is not on this machine")
+def test_grouped_folds_never_leak_a_query(tmp_path: Path, reference: Reference, encoder: Encoder) -> None:
+    records = devset.read_records(DEV)[:60]
+    dev = devset.build(records)
+    pools = import_devset(dev, encoder, reference, tmp_path)
+    evaluation = evaluate_dev(dev, pools, encoder, folds=3)
+    for direction in DIRECTIONS:
+        tests = evaluation.test_queries[direction]
+        trains = evaluation.train_queries[direction]
+        for train, test in zip(trains, tests, strict=True):
+            assert not set(train) & set(test)
+        assert sorted(q for t in tests for q in t) == sorted({q for t in tests for q in t})  # each query once
+    methods = {r["method"] for r in evaluation.summary()}
+    assert methods == {"trained", "hand weights", "BM25 (bm25s)", "dense (one vector per profile)"}
+    for weights in evaluation.weights[DIRECTIONS[0]]:
+        assert abs(sum(weights.values()) - 1) < 1e-9 and min(weights.values()) >= 0
+    assert json.dumps(evaluation.summary())  # plain data for the artifact
+
+
+def test_group_kfold_is_what_splits() -> None:
+    # a direct check of the splitter's contract the evaluation relies on
+    groups = np.repeat(np.arange(12), 3)
+    for train, test in GroupKFold(n_splits=4).split(groups, groups=groups):
+        assert not set(groups[train]) & set(groups[test])
