@@ -277,7 +277,7 @@ def lists_create(
     from pydantic import ValidationError
 
     from matching.lists import build, scope, store
-    from matching.lists.candidates import Ranker
+    from matching.lists.candidates import CandidatePools
     from matching.lists.schemas import MatchListCreate
     from matching.sides import COLLEGES, ENTERPRISES
 
@@ -295,10 +295,10 @@ def lists_create(
     with _session() as session:
         resolved = scope.resolve(session, body.scope)
         live.load(session, _bars(quiet))
-        ranker = Ranker(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES), config=settings.ranking,
-                        exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                        gap_stats=live.pool(ENTERPRISES).stats)
-        lst = store.public(session, build.build_now(session, ranker, body, resolved, "command line", _bars(quiet)))
+        pools = CandidatePools(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES),
+                               config=settings.ranking, exact_scan_max=settings.exact_scan_max,
+                               limit=settings.match_list_candidates, gap_stats=live.pool(ENTERPRISES).stats)
+        lst = store.public(session, build.build_now(session, pools, body, resolved, "command line", _bars(quiet)))
     d = lst.demand
     out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "
               f"{d.allocated:,} of {d.headcount:,} allocated ({d.coverage:.1%}). "

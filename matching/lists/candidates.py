@@ -38,8 +38,9 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Ranker:
-    """What gathering candidates needs from the service: its pools and ranking settings."""
+class CandidatePools:
+    """The pools candidates are gathered from, with the ranking settings to score them by (a bundle
+    of inputs, not a ranker: the scoring itself is `matching.suggest`)."""
 
     colleges: Pool
     enterprises: Pool
@@ -71,7 +72,7 @@ class Gathered:
         return [c.stored() for c in _best_first([*eligible, *below, *outside])]
 
 
-def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int] | None, min_score: float,
+def gather(pools: CandidatePools, demand: Iterable[Demand], college_ids: frozenset[int] | None, min_score: float,
            excluded: Collection[tuple[int, int]] = (),
            usable: Callable[[list[Edge]], Iterable[Edge]] = lambda edges: edges,
            advance: Callable[[int], None] = lambda n: None) -> Gathered:
@@ -87,16 +88,16 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
     for enterprise_id in sorted(wanted):
         gaps = wanted[enterprise_id]
         # Writes hold a pool's lock while they change it; hold both for one enterprise's query.
-        with ranker.colleges.lock, ranker.enterprises.lock:
-            if enterprise_id in ranker.enterprises.profiles:
-                in_scope = _subset(ranker.colleges, college_ids) if college_ids is not None else ranker.colleges
-                query = profile_query(ranker.enterprises, enterprise_id, is_enterprise=True)
-                found = _ask(ranker, in_scope, query, ranker.limit)
+        with pools.colleges.lock, pools.enterprises.lock:
+            if enterprise_id in pools.enterprises.profiles:
+                in_scope = _subset(pools.colleges, college_ids) if college_ids is not None else pools.colleges
+                query = profile_query(pools.enterprises, enterprise_id, is_enterprise=True)
+                found = _ask(pools, in_scope, query, pools.limit)
                 cands = _candidates(found, gaps, in_scope=True)
                 if college_ids is not None and any(not any(c.score >= min_score for c in cands.get(g, []))
                                                    for g in gaps):
                     # A gap with nothing eligible in scope: were better colleges left out by the scope?
-                    outside = [s for s in _ask(ranker, ranker.colleges, query, ranker.limit)
+                    outside = [s for s in _ask(pools, pools.colleges, query, pools.limit)
                                if s.id not in college_ids]
                     for gap_id, more in _candidates(outside, gaps, in_scope=False).items():
                         cands.setdefault(gap_id, []).extend(more)
@@ -114,9 +115,9 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
     return gathered
 
 
-def _ask(ranker: Ranker, pool: Pool, query: Any, limit: int) -> list[SuggestionPublic]:
-    return suggest(pool, query, MatchFilter(), limit, 0, ranker.config, ranker.exact_scan_max,
-                   asker_label="enterprise", gap_stats=ranker.gap_stats).data
+def _ask(pools: CandidatePools, pool: Pool, query: Any, limit: int) -> list[SuggestionPublic]:
+    return suggest(pool, query, MatchFilter(), limit, 0, pools.config, pools.exact_scan_max,
+                   asker_label="enterprise", gap_stats=pools.gap_stats).data
 
 
 def _candidates(suggestions: Iterable[SuggestionPublic], gaps: set[int], in_scope: bool) -> dict[int, list[Candidate]]:

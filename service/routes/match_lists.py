@@ -18,7 +18,7 @@ from matching.errors import Conflict, InvalidInput, Problem
 from matching.geography import GeographyError, normalize_any_province
 from matching.lists import audit, build, entries, export, review, scope, store
 from matching.lists.build import run_job
-from matching.lists.candidates import Ranker
+from matching.lists.candidates import CandidatePools
 from matching.lists.models import Job, MatchEntry, MatchList
 from matching.lists.report import report
 from matching.lists.schemas import (
@@ -94,21 +94,21 @@ class ListBuilder:
     runner: JobRunner
 
     @cached_property
-    def rank(self) -> Ranker:
+    def pools(self) -> CandidatePools:
         # Built on first use, so that a caller without the role is refused before any work.
         live, settings = self.live, self.settings
-        return Ranker(colleges=live.fresh_pool(self.session, COLLEGES),
-                      enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
-                      exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                      gap_stats=live.pool(ENTERPRISES).stats)
+        return CandidatePools(colleges=live.fresh_pool(self.session, COLLEGES),
+                              enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
+                              exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
+                              gap_stats=live.pool(ENTERPRISES).stats)
 
     def run(self, gaps: int, response: Response, now: Callable[[], MatchList],
             later: Callable[[], tuple[MatchList, Job]]) -> MatchList:
         if gaps <= self.settings.match_list_sync_max:
             return now()
         lst, job = later()
-        rank, sessions = self.rank, self.state.sessions
-        self.runner.submit(job.id, lambda stop: run_job(sessions, rank, job.id, stop))
+        pools, sessions = self.pools, self.state.sessions
+        self.runner.submit(job.id, lambda stop: run_job(sessions, pools, job.id, stop))
         response.status_code = 202
         response.headers["Location"] = f"/jobs/{job.id}"
         return lst
@@ -132,7 +132,7 @@ def create(body: MatchListCreate, response: Response, builder: BuilderDep, who: 
     session = builder.session
     resolved = scope.resolve(session, body.scope)
     lst = builder.run(len(resolved.gaps), response,
-                      now=lambda: build.build_now(session, builder.rank, body, resolved, who_is(who)),
+                      now=lambda: build.build_now(session, builder.pools, body, resolved, who_is(who)),
                       later=lambda: build.build_later(session, body, resolved, who_is(who)))
     return store.public(session, lst)
 
@@ -159,7 +159,7 @@ def new_round(list_id: ListId, response: Response, builder: BuilderDep, who: Pri
         raise Conflict(f"every gap of match list {list_id} is filled: there is nothing left to allocate")
     # A list that is not ready goes the direct way, where round_now refuses it with a 409.
     lst = builder.run(unfilled or 0, response,
-                      now=lambda: build.round_now(session, builder.rank, current, who_is(who)),
+                      now=lambda: build.round_now(session, builder.pools, current, who_is(who)),
                       later=lambda: (current, build.round_later(session, current, who_is(who))))
     return store.public(session, lst)
 
