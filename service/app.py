@@ -13,12 +13,25 @@ from matching.db import current_revision, head_revision, make_engine, make_sessi
 from matching.embedding import Embedder
 from matching.lists.build import abandon
 from matching.live import LiveIndex
+from matching.outcomes.impressions import ImpressionWriter
 from matching.reference import Reference
 from service import __version__, errors
 from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.limits import BodySizeLimit
-from service.routes import catalogue, health, jobs, keys, match_lists, matches, profiles, transfer, ui
+from service.routes import (
+    catalogue,
+    feedback,
+    health,
+    jobs,
+    keys,
+    match_lists,
+    matches,
+    partnerships,
+    profiles,
+    transfer,
+    ui,
+)
 from service.settings import Settings, get_settings
 from service.state import AppState
 
@@ -48,6 +61,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             load_encoder, settings.embedding_model, settings.embedding_batch_size)
         state.live = await run_in_threadpool(load_live, state, encoder)
         state.jobs = JobRunner()
+        if settings.impressions:
+            writer = ImpressionWriter(state.sessions, settings.impression_buffer, settings.impression_retention_days)
+            await run_in_threadpool(writer.start)
+            state.impressions = writer
         state.ready = True
     try:
         yield
@@ -57,6 +74,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             # Running jobs stop between enterprises and are marked failed; queued ones never start.
             never = await run_in_threadpool(state.jobs.shutdown)
             await run_in_threadpool(abandon, state.sessions, never)
+        if state.impressions is not None:
+            await run_in_threadpool(state.impressions.stop)  # writes what is still queued
         if state.live is not None:
             with state.sessions() as session:
                 await run_in_threadpool(state.live.save, session)
@@ -92,7 +111,7 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     errors.install(app)
     app.include_router(health.router)
     routers = (profiles.colleges, profiles.enterprises, matches.router, catalogue.router, transfer.router, keys.router,
-               match_lists.router, jobs.router)
+               match_lists.router, jobs.router, partnerships.router, feedback.router)
     for router in routers:
         app.include_router(router, responses=errors.DOCUMENTED)
     ui.install(app)  # the reviewer page at /ui/, outside the OpenAPI document

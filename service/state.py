@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching.live import LiveIndex
+from matching.outcomes.impressions import ImpressionWriter
 from matching.reference import Reference
 from service.auth import PrincipalCache
 from service.background import JobRunner
@@ -22,3 +23,4 @@ class AppState:
     live: LiveIndex | None = None  # the model and both indexes; None until loaded
     ready: bool = False
     jobs: JobRunner | None = None  # background jobs (match lists); created in the app's lifespan
+    impressions: ImpressionWriter | None = None  # None when MATCH_IMPRESSIONS=false or not yet started

@@ -48,6 +48,8 @@ class CandidatePools:
     exact_scan_max: int
     limit: int  # suggestions asked for per enterprise
     gap_stats: KeywordStats | None = None
+    # Told each enterprise's suggestions as they are gathered, in scope (the service logs them as impressions)
+    on_page: Callable[[int, list[SuggestionPublic]], None] | None = None
 
 
 @dataclass
@@ -93,6 +95,8 @@ def gather(pools: CandidatePools, demand: Iterable[Demand], college_ids: frozens
                 in_scope = _subset(pools.colleges, college_ids) if college_ids is not None else pools.colleges
                 query = profile_query(pools.enterprises, enterprise_id, is_enterprise=True)
                 found = _ask(pools, in_scope, query, pools.limit)
+                if pools.on_page is not None:
+                    pools.on_page(enterprise_id, found)
                 cands = _candidates(found, gaps, in_scope=True)
                 if college_ids is not None and any(not any(c.score >= min_score for c in cands.get(g, []))
                                                    for g in gaps):

@@ -35,13 +35,17 @@ from matching.lists.schemas import (
     ReportPublic,
 )
 from matching.live import LiveIndex
+from matching.outcomes.from_lists import from_entries
+from matching.outcomes.schemas import FromEntriesBody, FromEntriesPublic
 from matching.ranking import RankingSettings
+from matching.results import SuggestionPublic
 from matching.schemas import MAX_ID, OptionalName
 from matching.sides import COLLEGES, ENTERPRISES
 from matching.vocab import Role, Side
 from service.auth import Principal, forbid, require_role
 from service.background import JobRunner
 from service.deps import JobsDep, LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
+from service.impressions import log_page
 from service.settings import Settings
 from service.state import AppState
 
@@ -100,7 +104,11 @@ class ListBuilder:
         return CandidatePools(colleges=live.fresh_pool(self.session, COLLEGES),
                               enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
                               exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                              gap_stats=live.pool(ENTERPRISES).stats)
+                              gap_stats=live.pool(ENTERPRISES).stats, on_page=self.log_page)
+
+    def log_page(self, enterprise_id: int, found: list[SuggestionPublic]) -> None:
+        log_page(self.state, "match_list", {"asker_id": enterprise_id, "limit": self.settings.match_list_candidates},
+                 "enterprise", enterprise_id, found)
 
     def run(self, gaps: int, response: Response, now: Callable[[], MatchList],
             later: Callable[[], tuple[MatchList, Job]]) -> MatchList:
@@ -269,3 +277,22 @@ def export_list(list_id: ListId, session: SessionDep, who: PrincipalDep,
             else export.entries_csv(rows)
     headers = {"Content-Disposition": f'attachment; filename="match-list-{list_id}-{part}.{format}"'}
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+@router.post("/{list_id}/partnerships", response_model=FromEntriesPublic,
+             summary="Turn the list's accepted entries into partnerships (again: reports them as existing)")
+def list_partnerships(list_id: ListId, session: SessionDep, who: PrincipalDep,
+                      body: FromEntriesBody | None = None) -> FromEntriesPublic:
+    require_manager(who, "record partnerships from match lists")
+    store.get(session, list_id)
+    accepted = entries.all_of(session, list_id, entries.EntryFilter(status="accepted"))
+    return from_entries(session, accepted, body or FromEntriesBody(), who_is(who))
+
+
+@router.post("/{list_id}/entries/{entry_id}/partnership", response_model=FromEntriesPublic,
+             summary="Turn one accepted entry into a partnership (409 when it is not accepted)")
+def entry_partnership(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep,
+                      body: FromEntriesBody | None = None) -> FromEntriesPublic:
+    require_manager(who, "record partnerships from match lists")
+    store.get(session, list_id)
+    return from_entries(session, [entries.get(session, list_id, entry_id)], body or FromEntriesBody(), who_is(who))
