@@ -1,26 +1,34 @@
-"""Outcomes on both backends: partnerships (CRUD, duplicates, files, from match lists), feedback on
+"""Outcomes on both backends (the command line on SQLite): partnerships (CRUD, duplicates, files, from match lists), feedback on
 suggestions, and impressions (point-in-time features, the writer's queue, retention)."""
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from embeddings.encoder import Encoder
-from matching.db import make_sessionmaker
+from matching import profiles as profiles_store
+from matching.db import make_engine, make_sessionmaker, upgrade
 from matching.models import utcnow
 from matching.outcomes import impressions, read
 from matching.outcomes.impressions import ImpressionWriter
 from matching.outcomes.models import Impression, ImpressionItem, SuggestionFeedback
+from matching.prepare import prepare
 from matching.reference import Reference
+from matching.schemas import CollegeCreate, EnterpriseCreate
+from matching.sides import COLLEGES, ENTERPRISES
 from matching.vocab import Role
 from service.app import create_app
-from service.settings import Settings
+from service.cli import app
+from service.settings import Settings, get_settings
 from tests.conftest import college_body, enterprise_body
+from tests.test_cli import run, runner
 from tests.test_match_lists_api import XINJIANG, all_entries, create_list, decide, ok, seed
 
 Json = dict[str, Any]
@@ -308,3 +316,42 @@ def test_retention_prunes_old_impressions_only(client: TestClient, admin: Header
             ImpressionItem.impression_id == old)) == 0
         kept = session.scalars(select(SuggestionFeedback)).one()
         assert kept.impression_id is None  # the feedback stays, without its page
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("MATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MATCH_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path / "home"
+    get_settings.cache_clear()
+
+
+def test_command_line_partnership_files_and_prune(home: Path, reference: Reference) -> None:
+    settings = get_settings()
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        college = profiles_store.create(session, COLLEGES, prepare(COLLEGES, CollegeCreate.model_validate(
+            college_body()), reference))
+        enterprise = profiles_store.create(session, ENTERPRISES, prepare(ENTERPRISES, EnterpriseCreate.model_validate(
+            enterprise_body()), reference))
+        ids = (college.id, enterprise.id)
+    source = home.parent / "partnerships.csv"
+    source.write_text(f"college_id,enterprise_id,modes,start_date,note\n{ids[0]},{ids[1]},order_class;internship,"
+                      f"2025-03-01,订单班\n{ids[0]},999999,,,\n", encoding="utf-8")
+    refused = runner.invoke(app, ["import", "--side", "partnerships", str(source)])
+    assert refused.exit_code == 1 and "line 3: enterprise_id" in refused.output
+    source.write_text("\n".join(source.read_text(encoding="utf-8").splitlines()[:2]) + "\n", encoding="utf-8")
+    assert "1 of 1 partnerships imported" in run("import", "--side", "partnerships", str(source))
+    exported = run("export", "--side", "partnerships", "--format", "csv")
+    assert f"{ids[0]},{ids[1]},order_class;internship,2025-03-01,,订单班,formal" in exported
+    with sessions() as session:
+        old = impressions.log_impression(session, kind="search", ranker_version="v", query={"text": "x"},
+                                         asker_side=None, asker_id=None, items=[(ids[0], 1, 0.5, {"semantic": 0.5})])
+        session.get(Impression, old).served_at = utcnow() - timedelta(days=100)  # type: ignore[union-attr]
+        session.commit()
+    assert "Deleted 0 impressions older than 180 days" in run("impressions", "prune")
+    assert "Deleted 1 impressions older than 90 days" in run("impressions", "prune", "--days", "90")
+    engine.dispose()
