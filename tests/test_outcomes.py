@@ -3,6 +3,7 @@ suggestions, and impressions (point-in-time features, the writer's queue, retent
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -355,3 +356,23 @@ def test_command_line_partnership_files_and_prune(home: Path, reference: Referen
     assert "Deleted 0 impressions older than 180 days" in run("impressions", "prune")
     assert "Deleted 1 impressions older than 90 days" in run("impressions", "prune", "--days", "90")
     engine.dispose()
+
+
+def test_the_writer_prunes_on_its_own(engine: Engine) -> None:
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        old = impressions.log_impression(session, kind="search", ranker_version="v", query={}, asker_side=None,
+                                         asker_id=None, items=[])
+        session.get(Impression, old).served_at = utcnow() - timedelta(days=31)  # type: ignore[union-attr]
+        session.commit()
+        recent = impressions.log_impression(session, kind="search", ranker_version="v", query={}, asker_side=None,
+                                            asker_id=None, items=[])
+    writer = ImpressionWriter(sessions, retention_days=30)
+    writer.start()  # prunes when it starts, then every prune_every_s
+    deadline = time.monotonic() + 10
+    while writer.stats.pruned == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    writer.stop()
+    assert writer.stats.pruned == 1
+    with sessions() as session:
+        assert list(session.scalars(select(Impression.id))) == [recent]

@@ -167,10 +167,14 @@ class ImpressionWriter:
     def _run(self) -> None:
         last_prune: datetime | None = None
         while True:
-            first = self._queue.get()
-            pages = [] if first is None else [first]
+            try:
+                # Wakes up now and then even without traffic, so that pruning happens on an idle server too.
+                first: Page | bool | None = self._queue.get(timeout=60)
+            except queue.Empty:
+                first = False
+            pages = [first] if isinstance(first, Page) else []
             stop = first is None
-            while not stop and len(pages) < BATCH:
+            while not stop and pages and len(pages) < BATCH:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:

@@ -116,7 +116,11 @@ def check(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> tuple[lis
     colleges = _existing_ids(session, College, {b.college_id for _, b in bodies})
     enterprises = _existing_ids(session, Enterprise, {b.enterprise_id for _, b in bodies})
     keys = {partnerships.pair_key(b.college_id, b.enterprise_id, b.start_date): line for line, b in bodies}
-    on_record = set(session.scalars(select(Partnership.pair_key).where(Partnership.pair_key.in_(list(keys)))))
+    wanted = list(keys)
+    on_record: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        on_record.update(session.scalars(select(Partnership.pair_key).where(Partnership.pair_key.in_(chunk))))
     seen: dict[str, int] = {}
     good: list[tuple[int, PartnershipCreate]] = []
     for line, body in bodies:
