@@ -8,6 +8,7 @@ counts it in `dropped`, so serving never waits for the log. Ids come from blocks
 database (`impression_id_blocks`), so several processes never give out the same id.
 """
 
+import json
 import logging
 import queue
 import threading
@@ -50,22 +51,32 @@ def reserve_block(session: Session) -> range:
     return range(block.id * BLOCK, (block.id + 1) * BLOCK)
 
 
-def _rows(pages: Sequence[Page]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    heads = [{"id": p.id, "served_at": p.served_at, "kind": p.kind, "ranker_version": p.ranker_version,
-              "query": p.query, "asker_side": p.asker_side, "asker_id": p.asker_id} for p in pages]
-    items = [{"impression_id": p.id, "rank": rank, "candidate_id": candidate, "score": float(score),
-              "features": {str(k): float(v) for k, v in features.items()}}
-             for p in pages for candidate, rank, score, features in p.items]
-    return heads, items
+PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
 def write_pages(session: Session, pages: Sequence[Page]) -> None:
-    """Insert pages and their items in one transaction (two executemany statements)."""
-    heads, items = _rows(pages)
+    """Insert pages and their items in one transaction.
+
+    Items (ten to a hundred a page) go straight to the driver's executemany with their features already
+    JSON text: through SQLAlchemy's typed insert the writer thread spent most of its time in per-row
+    Python, holding the GIL the serving thread needs (measured: 83 pages of 100 items a second)."""
+    heads = [{"id": p.id, "served_at": p.served_at, "kind": p.kind, "ranker_version": p.ranker_version,
+              "query": p.query, "asker_side": p.asker_side, "asker_id": p.asker_id} for p in pages]
     if heads:
         session.execute(insert(Impression), heads)
+    items = [(p.id, rank, candidate, float(score), json.dumps({str(k): float(v) for k, v in features.items()}))
+             for p in pages for candidate, rank, score, features in p.items]
     if items:
-        session.execute(insert(ImpressionItem), items)
+        connection = session.connection()
+        mark = PLACEHOLDERS.get(connection.dialect.paramstyle)
+        if mark is None:  # a driver with another style: the portable (slower) way
+            session.execute(insert(ImpressionItem), [
+                {"impression_id": i, "rank": r, "candidate_id": c, "score": sc, "features": json.loads(f)}
+                for i, r, c, sc, f in items])
+        else:
+            connection.exec_driver_sql(
+                "INSERT INTO impression_items (impression_id, rank, candidate_id, score, features) "
+                f"VALUES ({', '.join([mark] * 5)})", items)
     session.commit()
 
 
