@@ -89,3 +89,5 @@ class SuggestionsPublic(BaseModel):
     offset: int
     limit: int
     reason: str | None = Field(None, description="Why the list is empty, when it is")
+    impression_id: int | None = Field(None, description="This page's impression (as logged for training): give "
+                                      "it with feedback on a suggestion. Null when logging is off or skipped")

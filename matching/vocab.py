@@ -56,3 +56,11 @@ class Role(StrEnum):
 class Side(StrEnum):
     COLLEGES = "colleges"
     ENTERPRISES = "enterprises"
+
+
+class FileSide(StrEnum):
+    """What a bulk file (`/import`, `/export`, `matchmaker import/export`) holds."""
+
+    COLLEGES = "colleges"
+    ENTERPRISES = "enterprises"
+    PARTNERSHIPS = "partnerships"

@@ -15,6 +15,7 @@ from matching.keywords import warm_up
 from matching.lists.build import abandon, reclaim
 from matching.lists.leases import leases_for
 from matching.live import LiveIndex
+from matching.outcomes.impressions import ImpressionWriter
 from matching.rankers import ActiveRanker, RankerStore
 from matching.ranking import calibrated
 from matching.reference import Reference
@@ -24,7 +25,20 @@ from service.background import JobRunner
 from service.language import LanguageChoice
 from service.limits import BodySizeLimit
 from service.progress import logged_progress
-from service.routes import catalogue, docs, health, jobs, keys, match_lists, matches, profiles, transfer, ui
+from service.routes import (
+    catalogue,
+    docs,
+    feedback,
+    health,
+    jobs,
+    keys,
+    match_lists,
+    matches,
+    partnerships,
+    profiles,
+    transfer,
+    ui,
+)
 from service.settings import Settings, get_settings
 from service.state import AppState
 
@@ -65,6 +79,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.ranker = ActiveRanker(RankerStore(settings.rankers_path), settings.ranking)
         if state.ranker.error:
             log.error("ranker not loaded, serving the hand weights: %s", state.ranker.error)
+        if settings.impressions:
+            writer = ImpressionWriter(state.sessions, settings.impression_buffer, settings.impression_retention_days)
+            await run_in_threadpool(writer.start)
+            state.impressions = writer
         state.ready = True
     try:
         yield
@@ -75,6 +93,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             never = await run_in_threadpool(state.jobs.shutdown)
             await run_in_threadpool(abandon, state.sessions, never)
             await run_in_threadpool(state.jobs.close)
+        if state.impressions is not None:
+            await run_in_threadpool(state.impressions.stop)  # writes what is still queued
         if state.live is not None:
             with state.sessions() as session:
                 await run_in_threadpool(state.live.save, session)
@@ -115,7 +135,7 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     errors.install(app)
     app.include_router(health.router)
     routers = (profiles.colleges, profiles.enterprises, matches.router, catalogue.router, transfer.router, keys.router,
-               match_lists.router, jobs.router)
+               match_lists.router, jobs.router, partnerships.router, feedback.router)
     for router in routers:
         app.include_router(router, responses=errors.DOCUMENTED)
     ui.install(app)  # the reviewer page at /ui/, outside the OpenAPI document

@@ -104,6 +104,11 @@ def verified(sessions: sessionmaker[Session], secret: str) -> Principal:
         return lookup(session, secret)
 
 
+def who_is(principal: Principal) -> str:
+    """How records name who made them (created_by, decided_by): the key's name, else its id."""
+    return principal.name or f"key {principal.key_id}"
+
+
 def forbid(what: str, message: tuple[str, dict[str, object]] | None = None) -> ApiError:
     return ApiError(403, f"this API key may not {what}", message=message or ("error.forbidden", {"what": what}))
 

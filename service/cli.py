@@ -19,11 +19,13 @@ from matching.db import current_revision, head_revision, make_engine, make_sessi
 from matching.embedding import Embedder
 from matching.errors import DomainError
 from matching.live import LiveIndex
+from matching.outcomes import impressions as impression_log
+from matching.outcomes import transfer as partnership_files
 from matching.progress import ProgressFactory
 from matching.rankers import HAND, RankerStore
 from matching.reference import Reference
 from matching.sides import SIDES
-from matching.vocab import Role, Side
+from matching.vocab import FileSide, Role, Side
 from service.bootstrap import bootstrap
 from service.progress import progress
 from service.settings import get_settings
@@ -36,10 +38,13 @@ lists_app = typer.Typer(help="Match lists (capacity-aware allocations of graduat
                         no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+impressions_app = typer.Typer(help="Impressions: the pages of suggestions served, logged for training.",
+                              no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
 ranker_app = typer.Typer(help="Ranker models: list, activate, roll back (the running service follows).",
                          no_args_is_help=True)
 app.add_typer(ranker_app, name="ranker")
+app.add_typer(impressions_app, name="impressions")
 out = Console()
 err = Console(stderr=True)
 
@@ -142,23 +147,32 @@ def db_upgrade() -> None:
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .jsonl or .csv file.")],
-    side: Annotated[Side | None, typer.Option(help="Default: from the file name.")] = None,
+    side: Annotated[FileSide | None, typer.Option(help="colleges, enterprises or partnerships; default: from the "
+                                                       "file name.")] = None,
     format: Annotated[str | None, typer.Option(help="jsonl or csv; default: from the extension.")] = None,
     partial: Annotated[bool, typer.Option(help="Write the good rows, report the rest.")] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Import profiles; nothing is written if any row is bad (unless --partial).
+    """Import profiles or partnerships; nothing is written if any row is bad (unless --partial).
 
-    Example: `matchmaker import data/sample/enterprises.jsonl`
+    Example: `matchmaker import data/sample/enterprises.jsonl`, `matchmaker import --side partnerships p.csv`
     """
     side = side or _side_from_name(file)
     fmt = format or file.suffix.lstrip(".").lower().replace("ndjson", "jsonl")
     settings = get_settings()
+    if side == FileSide.PARTNERSHIPS:
+        with _session() as session:
+            report = partnership_files.import_text(session, file.read_text(encoding="utf-8-sig"), fmt,
+                                                   "command line", partial=partial)
+        out.print(f"{report.created} of {report.rows} partnerships imported, {report.rejected} rejected.")
+        for p in report.errors[:50]:
+            out.print(f"  line {p.line}: {p.field}: {p.reason}")
+        return
     # Units are embedded as they are written; a running server notices the new index version and reloads.
     live = _live(_encoder(settings.embedding_model, settings.embedding_batch_size), save=False)
     with _session() as session:
         report = transfer.import_text(
-            session, SIDES[side], file.read_text(encoding="utf-8-sig"), fmt,
+            session, SIDES[Side(side)], file.read_text(encoding="utf-8-sig"), fmt,
             Reference.load(settings.data_dir), partial=partial, progress=_bars(quiet), live=live,
         )
     out.print(f"{report.created} of {report.rows} {side} imported, {report.rejected} rejected.")
@@ -186,32 +200,36 @@ def reindex(
               f"in {time.perf_counter() - started:.1f} s; saved to {settings.index_path}.")
 
 
-def _side_from_name(file: Path) -> Side:
+def _side_from_name(file: Path) -> FileSide:
     name = file.name.lower()
-    for side in Side:
+    for side in FileSide:
         if side.value[:6] in name:
             return side
-    err.print("[red]error:[/red] say which side the file holds: --side colleges or --side enterprises")
+    err.print("[red]error:[/red] say what the file holds: --side colleges, enterprises or partnerships")
     raise typer.Exit(2)
 
 
 @app.command()
 def export(
-    side: Annotated[Side, typer.Option(help="colleges or enterprises.")],
+    side: Annotated[FileSide, typer.Option(help="colleges, enterprises or partnerships.")],
     format: Annotated[str, typer.Option(help="jsonl or csv.")] = "jsonl",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
 ) -> None:
-    """Write every profile of one side, in a form `matchmaker import` takes back.
+    """Write every profile of one side (or every partnership), in a form `matchmaker import` takes back.
 
     Example: `matchmaker export --side colleges --format csv -o colleges.csv`
     """
     if format not in transfer.FORMATS:
         err.print(f"[red]error:[/red] --format must be one of {', '.join(transfer.FORMATS)}")
         raise typer.Exit(2)
-    spec = SIDES[side]
     with _session() as session:
-        records = transfer.records(session, spec)
-        chunks = transfer.to_jsonl(records) if format == "jsonl" else transfer.to_csv(spec, records)
+        if side == FileSide.PARTNERSHIPS:
+            rows = partnership_files.records(session)
+            chunks = partnership_files.to_jsonl(rows) if format == "jsonl" else partnership_files.to_csv(rows)
+        else:
+            spec = SIDES[Side(side)]
+            records = transfer.records(session, spec)
+            chunks = transfer.to_jsonl(records) if format == "jsonl" else transfer.to_csv(spec, records)
         target = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             for chunk in chunks:
@@ -285,7 +303,7 @@ def lists_create(
     from pydantic import ValidationError
 
     from matching.lists import build, scope, store
-    from matching.lists.candidates import Ranker
+    from matching.lists.candidates import CandidatePools
     from matching.lists.schemas import MatchListCreate
     from matching.sides import COLLEGES, ENTERPRISES
 
@@ -303,10 +321,11 @@ def lists_create(
     with _session() as session:
         resolved = scope.resolve(session, body.scope)
         live.load(session, _bars(quiet))
-        ranker = Ranker(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES), config=settings.ranking,
-                        exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                        gap_stats=live.pool(ENTERPRISES).stats, catalogue=live.embedder.catalogue)
-        lst = store.public(session, build.build_now(session, ranker, body, resolved, "command line", _bars(quiet)))
+        pools = CandidatePools(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES),
+                               config=settings.ranking, exact_scan_max=settings.exact_scan_max,
+                               limit=settings.match_list_candidates, gap_stats=live.pool(ENTERPRISES).stats,
+                               catalogue=live.embedder.catalogue)
+        lst = store.public(session, build.build_now(session, pools, body, resolved, "command line", _bars(quiet)))
     d = lst.demand
     out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "
               f"{d.allocated:,} of {d.headcount:,} allocated ({d.coverage:.1%}). "
@@ -389,3 +408,22 @@ def ranker_rollback() -> None:
 
 if __name__ == "__main__":
     app()
+
+
+@impressions_app.command("prune")
+def impressions_prune(
+    days: Annotated[int | None, typer.Option(help="Keep this many days; default: "
+                                                 "MATCH_IMPRESSION_RETENTION_DAYS (0 keeps all).")] = None,
+) -> None:
+    """Delete impressions older than the retention (their items with them; feedback keeps its rows).
+
+    Example: `matchmaker impressions prune --days 90`
+    """
+    keep = get_settings().impression_retention_days if days is None else days
+    if keep < 0:
+        err.print("[red]error:[/red] --days must be 0 or more")
+        raise typer.Exit(2)
+    with _session() as session:
+        deleted = impression_log.prune(session, keep)
+    out.print(f"Deleted {deleted} impressions older than {keep} days." if keep else
+              "Retention is 0: every impression is kept.")

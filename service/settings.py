@@ -46,6 +46,13 @@ class Settings(BaseSettings):
                                      "this is built as a background job (202 and GET /jobs/{id}).")
     match_list_candidates: int = Field(50, ge=1, le=100, description="Suggestions asked per enterprise when "
                                        "building a match list: the candidate colleges its gaps are allocated to.")
+    impressions: bool = Field(True, description="Log every page of suggestions served (an impression: the "
+                              "query, and each candidate's rank, score and features) for training; false: none.")
+    impression_retention_days: int = Field(180, ge=0, le=36_500, description="Impressions older than this are "
+                                           "deleted (by the server every 6 hours, or `matchmaker impressions "
+                                           "prune`); 0 keeps them all.")
+    impression_buffer: int = Field(10_000, ge=1, le=1_000_000, description="Pages waiting to be written; when "
+                                   "full, a page is served without being logged (impression_id null).")
     ranking: RankingSettings = Field(default_factory=RankingSettings,
                                      description="Weights and thresholds, e.g. MATCH_RANKING__WEIGHTS__DISTANCE=0.2")
 

@@ -6,6 +6,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from matching.live import LiveIndex
+from matching.outcomes.impressions import ImpressionWriter
 from matching.rankers import ActiveRanker
 from matching.reference import Reference
 from service.auth import PrincipalCache
@@ -24,3 +25,4 @@ class AppState:
     ready: bool = False
     jobs: JobRunner | None = None  # background jobs (match lists); created in the app's lifespan
     ranker: ActiveRanker | None = None  # the active ranker model (or the hand weights); loaded in the lifespan
+    impressions: ImpressionWriter | None = None  # None when MATCH_IMPRESSIONS=false or not yet started

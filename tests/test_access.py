@@ -39,6 +39,19 @@ def test_role_table(client: TestClient, admin: dict[str, str], make_key: Callabl
         body = (college_body if side == "colleges" else enterprise_body)(name=f"Throwaway {next(counter)}")
         return int(make(side, body)["id"])
 
+    def partnership(college_id: int, enterprise_id: int) -> int:
+        body = {"college_id": college_id, "enterprise_id": enterprise_id, "start_date": f"{1900 + next(counter)}-01-01"}
+        return int(make("partnerships", body)["id"])
+
+    def dated(college_id: int, enterprise_id: int) -> Callable[[], dict[str, Any]]:
+        return lambda: {"college_id": college_id, "enterprise_id": enterprise_id,
+                        "start_date": f"{1900 + next(counter)}-01-01"}
+
+    p_own_c = partnership(own_c["id"], other_e["id"])
+    p_own_e = partnership(other_c["id"], own_e["id"])
+    p_other = partnership(other_c["id"], other_e["id"])
+    shortlist = {"action": "shortlisted"}
+
     # (method, path or path factory, json body, {role: expected status}); "none" is always 401.
     A, P, C, E = "admin", "program_manager", "college", "enterprise"
     everyone = {A: 200, P: 200, C: 200, E: 200}
@@ -74,6 +87,37 @@ def test_role_table(client: TestClient, admin: dict[str, str], make_key: Callabl
         ("GET", "/keys", None, only_admin),
         ("POST", "/keys", {"role": "program_manager"}, {A: 201, P: 403, C: 403, E: 403}),
         ("DELETE", "/keys/999999", None, {A: 404, P: 403, C: 403, E: 403}),
+        # partnerships: a bound key sees, declares and deletes its own; managers and admins all
+        ("GET", "/partnerships", None, everyone),
+        ("GET", f"/partnerships?college_id={other_c['id']}", None, {A: 200, P: 200, C: 403, E: 200}),
+        ("GET", f"/partnerships?enterprise_id={other_e['id']}", None, {A: 200, P: 200, C: 200, E: 403}),
+        ("GET", f"/partnerships/{p_own_c}", None, {A: 200, P: 200, C: 200, E: 403}),
+        ("GET", f"/partnerships/{p_own_e}", None, {A: 200, P: 200, C: 403, E: 200}),
+        ("GET", f"/partnerships/{p_other}", None, {A: 200, P: 200, C: 403, E: 403}),
+        ("GET", "/partnerships/999999", None, {A: 404, P: 404, C: 403, E: 403}),
+        ("POST", "/partnerships", dated(own_c["id"], other_e["id"]), {A: 201, P: 201, C: 201, E: 403}),
+        ("POST", "/partnerships", dated(other_c["id"], own_e["id"]), {A: 201, P: 201, C: 403, E: 201}),
+        ("POST", "/partnerships", dated(other_c["id"], other_e["id"]), {A: 201, P: 201, C: 403, E: 403}),
+        ("DELETE", lambda: f"/partnerships/{partnership(own_c['id'], other_e['id'])}", None,
+         {A: 204, P: 204, C: 204, E: 403}),
+        ("DELETE", lambda: f"/partnerships/{partnership(other_c['id'], other_e['id'])}", None,
+         {A: 204, P: 204, C: 403, E: 403}),
+        ("GET", "/export?side=partnerships", None, {A: 200, P: 200, C: 403, E: 403}),
+        ("POST", "/import?side=partnerships&format=jsonl", "", {A: 422, P: 422, C: 403, E: 403}),
+        ("POST", "/match-lists/999999/partnerships", None, {A: 404, P: 404, C: 403, E: 403}),
+        # feedback: on one's own profile's suggestions only
+        ("POST", f"/enterprises/{own_e['id']}/matches/{own_c['id']}/feedback", shortlist,
+         {A: 201, P: 201, C: 403, E: 201}),
+        ("POST", f"/enterprises/{other_e['id']}/matches/{own_c['id']}/feedback", shortlist,
+         {A: 201, P: 201, C: 403, E: 403}),
+        ("POST", f"/colleges/{own_c['id']}/matches/{own_e['id']}/feedback", shortlist,
+         {A: 201, P: 201, C: 201, E: 403}),
+        ("POST", f"/colleges/{other_c['id']}/matches/{own_e['id']}/feedback", shortlist,
+         {A: 201, P: 201, C: 403, E: 403}),
+        ("POST", "/enterprises/999999/matches/1/feedback", shortlist, {A: 404, P: 404, C: 403, E: 403}),
+        ("GET", "/feedback", None, everyone),
+        ("GET", f"/feedback?asker_side=college&asker_id={other_c['id']}", None, {A: 200, P: 200, C: 403, E: 403}),
+        ("GET", f"/feedback?asker_side=enterprise&asker_id={own_e['id']}", None, {A: 200, P: 200, C: 403, E: 200}),
     ]
     wrong = []
     for method, path, body, expected in cases:

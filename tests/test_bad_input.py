@@ -41,6 +41,7 @@ class Seed:
     other_college: dict[str, Any]
     enterprise: dict[str, Any]
     pm: dict[str, str]
+    partnership: dict[str, Any]
 
     @property
     def cid(self) -> int:
@@ -356,6 +357,63 @@ CASES = [
     case("GET", "/export?side=people", None, None, 422, "validation_error", "side", id="export-bad-side"),
     case("GET", "/export?side=colleges&format=xlsx", None, None, 422, "validation_error", "format",
          id="export-bad-format"),
+    # --- partnerships and feedback ---
+    case("POST", "/partnerships", lambda seed: {"college_id": 999999, "enterprise_id": seed.eid}, None, 422,
+         "validation_error", F("college_id", says="does not exist"), id="partnership-unknown-college"),
+    case("POST", "/partnerships", lambda seed: {"college_id": seed.cid, "enterprise_id": 999999}, None, 422,
+         "validation_error", F("enterprise_id", says="does not exist"), id="partnership-unknown-enterprise"),
+    case("POST", "/partnerships", lambda seed: {"college_id": seed.cid, "enterprise_id": seed.eid,
+                                                "modes": ["friendship"]}, None, 422, "validation_error", "modes.0",
+         id="partnership-bad-mode"),
+    case("POST", "/partnerships", lambda seed: {"college_id": seed.cid, "enterprise_id": seed.eid, "tie": "strong"},
+         None, 422, "validation_error", "tie", id="partnership-bad-tie"),
+    case("POST", "/partnerships", lambda seed: {"college_id": seed.cid, "enterprise_id": seed.eid,
+                                                "start_date": "2024-13-01"}, None, 422, "validation_error",
+         "start_date", id="partnership-bad-date"),
+    case("POST", "/partnerships", lambda seed: {"college_id": seed.cid, "enterprise_id": seed.eid,
+                                                "source_url": "javascript:alert(1)"}, None, 422, "validation_error",
+         "source_url", id="partnership-bad-url"),
+    case("POST", "/partnerships", lambda seed: {"college_id": seed.cid, "enterprise_id": seed.eid,
+                                                "start_date": "2024-09-01", "note": "again"}, None, 409, "conflict",
+         "start_date", id="partnership-duplicate"),
+    case("POST", "/partnerships", lambda seed: {"college_id": seed.cid}, None, 422, "validation_error",
+         "enterprise_id", id="partnership-without-enterprise"),
+    case("GET", "/partnerships/999999", None, None, 404, "not_found", None, id="read-unknown-partnership"),
+    case("DELETE", "/partnerships/999999", None, None, 404, "not_found", None, id="delete-unknown-partnership"),
+    case("GET", "/partnerships?college_id=abc", None, None, 422, "validation_error", "college_id",
+         id="partnerships-bad-filter"),
+    case("POST", lambda seed: f"/enterprises/{seed.eid}/matches/{seed.cid}/feedback", {"action": "liked"}, None,
+         422, "validation_error", "action", id="feedback-unknown-action"),
+    case("POST", lambda seed: f"/enterprises/{seed.eid}/matches/{seed.cid}/feedback", {"action": "dismissed"},
+         None, 422, "validation_error", F("reason", says="needs a reason"), id="feedback-dismissed-without-reason"),
+    case("POST", lambda seed: f"/colleges/{seed.cid}/matches/{seed.eid}/feedback", {"action": "dismissed"},
+         None, 422, "validation_error", "reason", id="college-feedback-dismissed-without-reason"),
+    case("POST", lambda seed: f"/enterprises/{seed.eid}/matches/{seed.cid}/feedback",
+         {"action": "dismissed", "reason": "boring"}, None, 422, "validation_error", "reason",
+         id="feedback-unknown-reason"),
+    case("POST", lambda seed: f"/enterprises/{seed.eid}/matches/{seed.cid}/feedback",
+         {"action": "shortlisted", "reason": "too_far"}, None, 422, "validation_error", "reason",
+         id="feedback-reason-without-dismissal"),
+    case("POST", lambda seed: f"/enterprises/{seed.eid}/matches/999999/feedback", {"action": "contacted"}, None,
+         404, "not_found", None, id="feedback-unknown-candidate"),
+    case("POST", lambda seed: f"/colleges/999999/matches/{seed.eid}/feedback", {"action": "contacted"}, None,
+         404, "not_found", None, id="feedback-unknown-asker"),
+    case("POST", lambda seed: f"/enterprises/{seed.eid}/matches/{seed.cid}/feedback",
+         {"action": "contacted", "impression_id": 999999}, None, 422, "validation_error", "impression_id",
+         id="feedback-unknown-impression"),
+    case("GET", "/feedback?action=liked", None, None, 422, "validation_error", "action", id="feedback-bad-filter"),
+    case("POST", "/import?side=partnerships&format=jsonl",
+         lambda seed: jsonl({"college_id": seed.cid, "enterprise_id": seed.eid, "start_date": "2020-01-01"},
+                            {"college_id": seed.cid, "enterprise_id": 999999}), None, 422, "validation_error",
+         F("enterprise_id", line=2), id="import-partnerships-one-bad-line"),
+    case("POST", "/import?side=partnerships&format=jsonl",
+         lambda seed: jsonl({"college_id": seed.cid, "enterprise_id": seed.eid, "start_date": "2024-09-01"}), None,
+         422, "validation_error", F("start_date", line=1, says="already on record"),
+         id="import-partnerships-duplicate-of-stored"),
+    case("POST", "/import?side=partnerships&format=csv", csv("1,2\n", header="college,enterprise\n"), None, 422,
+         "validation_error", F("header", line=1), id="import-partnerships-bad-header"),
+    case("POST", "/match-lists/999999/partnerships", None, None, 404, "not_found", None,
+         id="partnerships-from-unknown-list"),
     # --- who is asking, and where ---
     case("POST", "/colleges", new_college(), NO_KEY, 401, "unauthorized", None, id="no-key"),
     case("POST", "/colleges", new_college(), {"Authorization": "Bearer mk_not-a-key"}, 401, "unauthorized", None,
@@ -388,10 +446,12 @@ def seed(api: TestClient, admin: dict[str, str]) -> Seed:
 
     pm = post("/keys", {"role": "program_manager", "name": "bad-input tests"})
     return Seed(
-        college=post("/colleges", college_body()),
+        college=(college := post("/colleges", college_body())),
         other_college=post("/colleges", OTHER_COLLEGE),
-        enterprise=post("/enterprises", enterprise_body()),
+        enterprise=(enterprise := post("/enterprises", enterprise_body())),
         pm={"Authorization": f"Bearer {pm['key']}"},
+        partnership=post("/partnerships", {"college_id": college["id"], "enterprise_id": enterprise["id"],
+                                           "start_date": "2024-09-01"}),
     )
 
 

@@ -19,7 +19,7 @@ from embeddings.encoder import Encoder
 from matching.db import make_sessionmaker
 from matching.errors import Conflict
 from matching.lists import build, review, scope
-from matching.lists.candidates import Ranker
+from matching.lists.candidates import CandidatePools
 from matching.lists.schemas import MatchListCreate, Scope
 from matching.reference import Reference
 from matching.sides import COLLEGES, ENTERPRISES
@@ -480,8 +480,8 @@ def test_a_job_cancelled_or_failing_midway_writes_no_entries(world: World, engin
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     w = world
     state = w.client.app.state.matchmaker  # type: ignore[attr-defined]
-    ranker = Ranker(colleges=state.live.pool(COLLEGES), enterprises=state.live.pool(ENTERPRISES),
-                    config=state.settings.ranking, exact_scan_max=100, limit=50)
+    pools = CandidatePools(colleges=state.live.pool(COLLEGES), enterprises=state.live.pool(ENTERPRISES),
+                           config=state.settings.ranking, exact_scan_max=100, limit=50)
     sessions = make_sessionmaker(engine)
     planned = build.plan
 
@@ -491,15 +491,15 @@ def test_a_job_cancelled_or_failing_midway_writes_no_entries(world: World, engin
             lst, job = build.build_later(session, body, scope.resolve(session, body.scope), "test")
             return lst.id, job.id
 
-    def cancelled_meanwhile(session: Any, ranker: Ranker, lst: Any, work: Any, advance: Any) -> Any:
-        result = planned(session, ranker, lst, work, advance)
+    def cancelled_meanwhile(session: Any, pools: CandidatePools, lst: Any, work: Any, advance: Any) -> Any:
+        result = planned(session, pools, lst, work, advance)
         with sessions() as other:  # a DELETE /jobs/{id} arriving while the job plans
             build.cancel_job(other, lst.job_id, "someone else")
         return result
 
     list_id, job_id = queue("cancelled while running")
     monkeypatch.setattr(build, "plan", cancelled_meanwhile)
-    assert build.run_job(sessions, ranker, job_id) == "cancelled"
+    assert build.run_job(sessions, pools, job_id) == "cancelled"
     job = ok(w.client.get(f"/jobs/{job_id}", headers=w.pm))
     assert job["status"] == "cancelled" and job["progress"]["total"] == 2
     lst = ok(w.client.get(f"/match-lists/{list_id}", headers=w.pm))
@@ -510,7 +510,7 @@ def test_a_job_cancelled_or_failing_midway_writes_no_entries(world: World, engin
 
     list_id, job_id = queue("failing")
     monkeypatch.setattr(build, "plan", broken)
-    assert build.run_job(sessions, ranker, job_id) == "failed"
+    assert build.run_job(sessions, pools, job_id) == "failed"
     job = ok(w.client.get(f"/jobs/{job_id}", headers=w.pm))
     assert job["status"] == "failed" and "the ranker broke" in job["error"]
     lst = ok(w.client.get(f"/match-lists/{list_id}", headers=w.pm))

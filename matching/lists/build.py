@@ -17,7 +17,7 @@ from matching.allocation import allocate, usable_edges
 from matching.errors import Conflict, DomainError
 from matching.lists import jobs
 from matching.lists.audit import record
-from matching.lists.candidates import Gathered, Ranker, gather
+from matching.lists.candidates import CandidatePools, Gathered, gather
 from matching.lists.leases import Leases
 from matching.lists.models import Job, ListGap, MatchEntry, MatchList
 from matching.lists.schemas import MatchListCreate, Scope
@@ -56,10 +56,11 @@ class Work:
 # --- planning ---------------------------------------------------------------------------------------------
 
 
-def plan(session: Session, ranker: Ranker, lst: MatchList, work: Work, advance: Progress = lambda n: None) -> Plan:
+def plan(session: Session, pools: CandidatePools, lst: MatchList, work: Work,
+         advance: Progress = lambda n: None) -> Plan:
     capacity = capacity_left(session, None if work.round == 1 else lst.id)
     todo = [d for d in work.demand if work.wanted.get(d.gap_id, 0) > 0]
-    gathered = gather(ranker, todo, work.college_ids, lst.min_score, work.excluded,
+    gathered = gather(pools, todo, work.college_ids, lst.min_score, work.excluded,
                       usable=lambda edges: usable_edges(work.wanted, capacity, edges, lst.max_colleges_per_gap),
                       advance=advance)
     allocation = allocate(work.wanted, capacity, gathered.edges(lst.min_score, work.excluded),
@@ -136,14 +137,14 @@ def new_list(body: MatchListCreate, resolved: Resolved, who: str, status: str) -
                      max_colleges_per_gap=body.max_colleges_per_gap, status=status, rounds=0, created_by=who)
 
 
-def build_now(session: Session, ranker: Ranker, body: MatchListCreate, resolved: Resolved, who: str,
+def build_now(session: Session, pools: CandidatePools, body: MatchListCreate, resolved: Resolved, who: str,
               progress: ProgressFactory = no_progress) -> MatchList:
     """Create and build a list in this request: planned first, then written in one transaction (SQLite
     has one writer at a time, so no write lock is held while the ranker works)."""
     lst = new_list(body, resolved, who, "building")
     work = first_work(resolved)
     with progress("Ranking candidates", work.enterprises) as advance:
-        result = plan(session, ranker, lst, work, advance)
+        result = plan(session, pools, lst, work, advance)
     session.add(lst)
     session.flush()
     record(session, who, "create", lst.id, after={"name": lst.name, "scope": lst.scope})
@@ -171,11 +172,11 @@ def build_later(session: Session, body: MatchListCreate, resolved: Resolved, who
     return lst, job
 
 
-def round_now(session: Session, ranker: Ranker, lst: MatchList, who: str) -> MatchList:
+def round_now(session: Session, pools: CandidatePools, lst: MatchList, who: str) -> MatchList:
     _check_round(lst)
     work = next_work(session, lst)
     seen = lst.rounds
-    result = plan(session, ranker, lst, work)
+    result = plan(session, pools, lst, work)
     if not _bump_round(session, lst.id, seen, ("ready",), work.round):
         session.rollback()
         raise Conflict(f"match list {lst.id} changed while this round was planned (another round?); try again")
@@ -230,7 +231,7 @@ def _summary(result: Plan, entries: Iterable[MatchEntry]) -> dict[str, int]:
 # --- jobs ---------------------------------------------------------------------------------------------------
 
 
-def run_job(sessions: sessionmaker[Session], ranker: Ranker, job_id: str,
+def run_job(sessions: sessionmaker[Session], pools: CandidatePools, job_id: str,
             cancelled: threading.Event | None = None) -> str:
     """Do a queued job to the end; returns its final status. Never raises: a failure is the job's status."""
     with sessions() as session:
@@ -248,7 +249,7 @@ def run_job(sessions: sessionmaker[Session], ranker: Ranker, job_id: str,
             session.execute(update(Job).where(Job.id == job_id).values(total=work.enterprises)
                             .execution_options(synchronize_session=False))
             session.commit()
-            result = plan(session, ranker, lst, work, tracker)
+            result = plan(session, pools, lst, work, tracker)
             tracker.write()
             seen = lst.rounds
             entries = write(session, lst, result)

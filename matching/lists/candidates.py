@@ -17,6 +17,7 @@ from matching.history import History
 from matching.keywords import KeywordStats
 from matching.lists.scope import Demand
 from matching.messages import DEFAULT_LANGUAGE, LANGUAGES, Wording
+from matching.outcomes.impressions import Item
 from matching.pool import Pool
 from matching.ranking import Query, RankingSettings
 from matching.suggest import MatchFilter, Ranked, profile_query, rank
@@ -42,8 +43,9 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Ranker:
-    """What gathering candidates needs from the service: its pools and ranking settings."""
+class CandidatePools:
+    """The pools candidates are gathered from, with the ranking settings to score them by (a bundle
+    of inputs, not a ranker: the scoring itself is `matching.suggest`)."""
 
     colleges: Pool
     enterprises: Pool
@@ -53,6 +55,8 @@ class Ranker:
     gap_stats: KeywordStats | None = None
     catalogue: Catalogue | None = None  # names coded specialties in the explanations' Chinese reasons
     history: History | None = None  # existing partnerships (matching.history), for the features that read them
+    # Told each enterprise's scored candidates as they are gathered, in scope (the service logs them as impressions)
+    on_page: Callable[[int, list[Item]], None] | None = None
 
 
 @dataclass
@@ -77,7 +81,7 @@ class Gathered:
         return [c.stored() for c in _best_first([*eligible, *below, *outside])]
 
 
-def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int] | None, min_score: float,
+def gather(pools: CandidatePools, demand: Iterable[Demand], college_ids: frozenset[int] | None, min_score: float,
            excluded: Collection[tuple[int, int]] = (),
            usable: Callable[[list[Edge]], Iterable[Edge]] = lambda edges: edges,
            advance: Callable[[int], None] = lambda n: None) -> Gathered:
@@ -93,16 +97,18 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
     for enterprise_id in sorted(wanted):
         gaps = wanted[enterprise_id]
         # Writes hold a pool's lock while they change it; hold both for one enterprise's query.
-        with ranker.colleges.lock, ranker.enterprises.lock:
-            if enterprise_id in ranker.enterprises.profiles:
-                in_scope = _subset(ranker.colleges, college_ids) if college_ids is not None else ranker.colleges
-                query = profile_query(ranker.enterprises, enterprise_id, is_enterprise=True)
-                found = _ask(ranker, in_scope, query, ranker.limit)
+        with pools.colleges.lock, pools.enterprises.lock:
+            if enterprise_id in pools.enterprises.profiles:
+                in_scope = _subset(pools.colleges, college_ids) if college_ids is not None else pools.colleges
+                query = profile_query(pools.enterprises, enterprise_id, is_enterprise=True)
+                found = _ask(pools, in_scope, query, pools.limit)
+                if pools.on_page is not None:
+                    pools.on_page(enterprise_id, found.items())
                 cands = _candidates(found, gaps, in_scope=True)
                 if college_ids is not None and any(not any(c.score >= min_score for c in cands.get(g, []))
                                                    for g in gaps):
                     # A gap with nothing eligible in scope: were better colleges left out by the scope?
-                    outside = _ask(ranker, ranker.colleges, query, ranker.limit)
+                    outside = _ask(pools, pools.colleges, query, pools.limit)
                     for gap_id, more in _candidates(outside, gaps, in_scope=False, skip=college_ids).items():
                         cands.setdefault(gap_id, []).extend(more)
                 eligible = [Edge(c.gap_id, c.specialty_id, c.college_id, c.score) for cs in cands.values()
@@ -111,7 +117,7 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
                 keep = {e.college_id for e in usable(eligible)}
                 for college_id in found.college_ids():
                     if college_id in keep:
-                        gathered.explanations[(enterprise_id, college_id)] = found.explanation(ranker, college_id)
+                        gathered.explanations[(enterprise_id, college_id)] = found.explanation(pools, college_id)
                 gathered.asked.update(gaps)
                 for gap_id, cs in cands.items():
                     gathered.by_gap[gap_id] = _best_first(cs)
@@ -119,10 +125,10 @@ def gather(ranker: Ranker, demand: Iterable[Demand], college_ids: frozenset[int]
     return gathered
 
 
-def _ask(ranker: Ranker, pool: Pool, query: Query, limit: int) -> "Asked":
-    result = rank(pool, query, MatchFilter(), limit, ranker.config, ranker.exact_scan_max, asker_label="enterprise",
-                  gap_stats=ranker.gap_stats, history=ranker.history)
-    return Asked(pool, result, result.rows(0, limit), ranker.config.min_similarity)
+def _ask(pools: CandidatePools, pool: Pool, query: Query, limit: int) -> "Asked":
+    result = rank(pool, query, MatchFilter(), limit, pools.config, pools.exact_scan_max, asker_label="enterprise",
+                  gap_stats=pools.gap_stats, history=pools.history)
+    return Asked(pool, result, result.rows(0, limit), pools.config.min_similarity)
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,16 @@ class Asked:
         scored = self.ranked.scored
         return [] if scored is None else [int(scored.profile_ids[i]) for i in self.rows]
 
-    def explanation(self, ranker: Ranker, college_id: int) -> dict[str, Any]:
+    def items(self) -> list[Item]:
+        """The rows as impressions log them: college, rank, score and every feature value as scored."""
+        scored = self.ranked.scored
+        if scored is None:
+            return []
+        return [(int(scored.profile_ids[i]), r + 1, float(scored.score[i]),
+                 {name: float(values[i]) for name, values in scored.values.items()})
+                for r, i in enumerate(self.rows)]
+
+    def explanation(self, ranker: "CandidatePools", college_id: int) -> dict[str, Any]:
         """The public suggestion of one college of these rows, as stored with an entry."""
         scored = self.ranked.scored
         assert scored is not None

@@ -7,10 +7,10 @@ from sqlalchemy import func, select, text
 
 from matching.db import backend, current_revision
 from matching.models import College, Enterprise, Specialty, TalentGap
-from matching.ranking import RANKER_VERSION
 from service import __version__
 from service.deps import LiveDep, PrincipalDep, RankingDep, SessionDep, StateDep
 from service.errors import ApiError
+from service.impressions import ranker_version
 
 router = APIRouter(tags=["service"])
 
@@ -51,7 +51,17 @@ def info(state: StateDep, session: SessionDep, live: LiveDep, ranking: RankingDe
                         "version": pool.version}
             for side, pool in live.pools.items()
         },
+        "impressions": _impressions(state),
         "ranker": (state.ranker.describe() if state.ranker is not None else
-                   {"version": RANKER_VERSION, "weights": ranking.weights.normalised()})
+                   {"version": ranker_version(state), "weights": ranking.weights.normalised()})
         | {"min_similarity": ranking.min_similarity, "distance_scale_km": ranking.distance_scale_km},
     }
+
+
+def _impressions(state: StateDep) -> dict[str, Any]:
+    writer = state.impressions
+    if writer is None:
+        return {"logging": False}
+    stats = writer.stats
+    return {"logging": True, "retention_days": writer.retention_days, "written": stats.written,
+            "dropped": stats.dropped, "failed": stats.failed, "pruned": stats.pruned}

@@ -18,7 +18,7 @@ from matching.errors import Conflict, InvalidInput, Problem
 from matching.geography import GeographyError, normalize_any_province
 from matching.lists import audit, build, entries, export, review, scope, store
 from matching.lists.build import run_job
-from matching.lists.candidates import Ranker
+from matching.lists.candidates import CandidatePools
 from matching.lists.models import Job, MatchEntry, MatchList
 from matching.lists.report import report
 from matching.lists.schemas import (
@@ -35,6 +35,9 @@ from matching.lists.schemas import (
     ReportPublic,
 )
 from matching.live import LiveIndex
+from matching.outcomes.from_lists import from_entries
+from matching.outcomes.impressions import Item
+from matching.outcomes.schemas import FromEntriesBody, FromEntriesPublic
 from matching.ranking import RankingSettings
 from matching.schemas import MAX_ID, OptionalName
 from matching.sides import COLLEGES, ENTERPRISES
@@ -42,6 +45,7 @@ from matching.vocab import Role, Side
 from service.auth import Principal, forbid, require_role
 from service.background import JobRunner
 from service.deps import JobsDep, LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
+from service.impressions import log_page
 from service.language import WordingDep
 from service.settings import Settings
 from service.state import AppState
@@ -95,13 +99,18 @@ class ListBuilder:
     runner: JobRunner
 
     @cached_property
-    def rank(self) -> Ranker:
+    def pools(self) -> CandidatePools:
         # Built on first use, so that a caller without the role is refused before any work.
         live, settings = self.live, self.settings
-        return Ranker(colleges=live.fresh_pool(self.session, COLLEGES),
-                      enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
-                      exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
-                      gap_stats=live.pool(ENTERPRISES).stats, catalogue=self.state.reference.catalogue)
+        return CandidatePools(colleges=live.fresh_pool(self.session, COLLEGES),
+                              enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
+                              exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
+                              gap_stats=live.pool(ENTERPRISES).stats, on_page=self.log_page,
+                              catalogue=self.state.reference.catalogue)
+
+    def log_page(self, enterprise_id: int, items: list[Item]) -> None:
+        log_page(self.state, "match_list", {"asker_id": enterprise_id, "limit": self.settings.match_list_candidates},
+                 "enterprise", enterprise_id, items)
 
     def run(self, gaps: int, response: Response, now: Callable[[], MatchList],
             later: Callable[[build.Hold], tuple[MatchList, Job]]) -> MatchList:
@@ -119,8 +128,8 @@ class ListBuilder:
             for job_id in held:  # the job was never committed
                 self.runner.release(job_id)
             raise
-        rank, sessions = self.rank, self.state.sessions
-        self.runner.submit(job.id, lambda stop: run_job(sessions, rank, job.id, stop))
+        pools, sessions = self.pools, self.state.sessions
+        self.runner.submit(job.id, lambda stop: run_job(sessions, pools, job.id, stop))
         response.status_code = 202
         response.headers["Location"] = f"/jobs/{job.id}"
         return lst
@@ -144,7 +153,7 @@ def create(body: MatchListCreate, response: Response, builder: BuilderDep, who: 
     session = builder.session
     resolved = scope.resolve(session, body.scope)
     lst = builder.run(len(resolved.gaps), response,
-                      now=lambda: build.build_now(session, builder.rank, body, resolved, who_is(who)),
+                      now=lambda: build.build_now(session, builder.pools, body, resolved, who_is(who)),
                       later=lambda hold: build.build_later(session, body, resolved, who_is(who), hold))
     return store.public(session, lst)
 
@@ -171,7 +180,7 @@ def new_round(list_id: ListId, response: Response, builder: BuilderDep, who: Pri
         raise Conflict(f"every gap of match list {list_id} is filled: there is nothing left to allocate")
     # A list that is not ready goes the direct way, where round_now refuses it with a 409.
     lst = builder.run(unfilled or 0, response,
-                      now=lambda: build.round_now(session, builder.rank, current, who_is(who)),
+                      now=lambda: build.round_now(session, builder.pools, current, who_is(who)),
                       later=lambda hold: (current, build.round_later(session, current, who_is(who), hold)))
     return store.public(session, lst)
 
@@ -284,3 +293,22 @@ def export_list(list_id: ListId, session: SessionDep, who: PrincipalDep,
             else export.entries_csv(rows)
     headers = {"Content-Disposition": f'attachment; filename="match-list-{list_id}-{part}.{format}"'}
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
+
+
+@router.post("/{list_id}/partnerships", response_model=FromEntriesPublic,
+             summary="Turn the list's accepted entries into partnerships (again: reports them as existing)")
+def list_partnerships(list_id: ListId, session: SessionDep, who: PrincipalDep,
+                      body: FromEntriesBody | None = None) -> FromEntriesPublic:
+    require_manager(who, "record partnerships from match lists")
+    store.get(session, list_id)
+    accepted = entries.all_of(session, list_id, entries.EntryFilter(status="accepted"))
+    return from_entries(session, accepted, body or FromEntriesBody(), who_is(who))
+
+
+@router.post("/{list_id}/entries/{entry_id}/partnership", response_model=FromEntriesPublic,
+             summary="Turn one accepted entry into a partnership (409 when it is not accepted)")
+def entry_partnership(list_id: ListId, entry_id: EntryId, session: SessionDep, who: PrincipalDep,
+                      body: FromEntriesBody | None = None) -> FromEntriesPublic:
+    require_manager(who, "record partnerships from match lists")
+    store.get(session, list_id)
+    return from_entries(session, [entries.get(session, list_id, entry_id)], body or FromEntriesBody(), who_is(who))

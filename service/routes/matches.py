@@ -12,7 +12,8 @@ from matching.sides import COLLEGES, ENTERPRISES, SideSpec
 from matching.suggest import MatchFilter, profile_query, suggest, text_query
 from matching.vocab import CooperationMode, Side
 from service.auth import require_read
-from service.deps import LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep
+from service.deps import LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
+from service.impressions import logged
 from service.language import WordingDep
 
 router = APIRouter(tags=["matches"])
@@ -52,42 +53,50 @@ def _json(result: SuggestionsPublic) -> Response:
 
 
 def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchParams, session: SessionDep,
-             live: LiveDep, ranking: RankingDep, settings: SettingsDep, wording: WordingDep) -> Response:
+             live: LiveDep, ranking: RankingDep, settings: SettingsDep, state: StateDep,
+             wording: WordingDep) -> Response:
     pools = live.fresh_pools(session)
     asker_pool, pool = pools[asker.side], pools[other.side]
     if profile_id not in asker_pool.profiles:
         raise NotFound.missing(asker.label, profile_id)
     query = profile_query(asker_pool, profile_id, is_enterprise=asker is ENTERPRISES)
-    return _json(suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
-                         asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats, wording=wording))
+    result = suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
+                     asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+    is_enterprise = asker is ENTERPRISES
+    return _json(logged(state, "enterprise_matches" if is_enterprise else "college_matches",
+                        {"asker_id": profile_id, "filters": params.model_dump(mode="json", exclude_none=True)},
+                        "enterprise" if is_enterprise else "college", profile_id, result))
 
 
 @router.get("/enterprises/{profile_id}/matches", response_model=SuggestionsPublic,
             summary="Colleges for an enterprise, ranked and explained")
 def enterprise_matches(profile_id: ProfileId, params: Annotated[MatchParams, Query()], session: SessionDep,
-                       live: LiveDep, ranking: RankingDep, settings: SettingsDep,
+                       live: LiveDep, ranking: RankingDep, settings: SettingsDep, state: StateDep,
                        who: PrincipalDep, wording: WordingDep) -> Response:
     require_read(who, Side.ENTERPRISES, profile_id)
-    return _matches(ENTERPRISES, COLLEGES, profile_id, params, session, live, ranking, settings, wording)
+    return _matches(ENTERPRISES, COLLEGES, profile_id, params, session, live, ranking, settings, state, wording)
 
 
 @router.get("/colleges/{profile_id}/matches", response_model=SuggestionsPublic,
             summary="Enterprises for a college, ranked and explained")
 def college_matches(profile_id: ProfileId, params: Annotated[MatchParams, Query()], session: SessionDep,
-                    live: LiveDep, ranking: RankingDep, settings: SettingsDep, who: PrincipalDep,
-                    wording: WordingDep) -> Response:
+                    live: LiveDep, ranking: RankingDep, settings: SettingsDep, state: StateDep,
+                    who: PrincipalDep, wording: WordingDep) -> Response:
     require_read(who, Side.COLLEGES, profile_id)
-    return _matches(COLLEGES, ENTERPRISES, profile_id, params, session, live, ranking, settings, wording)
+    return _matches(COLLEGES, ENTERPRISES, profile_id, params, session, live, ranking, settings, state, wording)
 
 
 @router.post("/search", response_model=SuggestionsPublic, summary="Free text against either side")
 def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep,
-           _: PrincipalDep, wording: WordingDep) -> Response:
+           state: StateDep, _: PrincipalDep, wording: WordingDep) -> Response:
     other = COLLEGES if body.side == Side.COLLEGES else ENTERPRISES
     pool = live.fresh_pool(session, other)
     vector = live.embedder.encode_texts([body.text])[0]
     query = text_query(vector, body.text, body.amount or 1, is_enterprise=other is COLLEGES,
                        location=(body.near.lat, body.near.lon) if body.near else None,
                        modes=frozenset(str(m) for m in body.modes), inferred=live.embedder.infer_codes(body.text))
-    return _json(suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
-                         asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, wording=wording))
+    result = suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
+                     asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+    filters = body.model_dump(mode="json", exclude_none=True, exclude={"text", "side"})
+    return _json(logged(state, "search", {"text": body.text, "side": str(body.side), "filters": filters}, None, None,
+                        result))

@@ -1,4 +1,4 @@
-"""/import and /export: whole files of profiles, JSON Lines or CSV."""
+"""/import and /export: whole files of profiles or partnerships, JSON Lines or CSV."""
 
 from typing import Annotated, Literal
 
@@ -7,10 +7,11 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from matching import transfer
+from matching.outcomes import transfer as partnership_files
 from matching.schemas import ImportReport
 from matching.sides import SIDES
-from matching.vocab import Role, Side
-from service.auth import require_role
+from matching.vocab import FileSide, Role, Side
+from service.auth import require_role, who_is
 from service.deps import LiveDep, PrincipalDep, ReferenceDep, SessionDep
 from service.errors import ApiError
 
@@ -37,10 +38,10 @@ def _format(request: Request, given: Format | None) -> str:
 
 
 @router.post("/import", response_model=ImportReport, status_code=201,
-             summary="Import profiles from JSON Lines or CSV (all rows or none, unless partial)")
+             summary="Import profiles or partnerships from JSON Lines or CSV (all rows or none, unless partial)")
 async def import_(
     request: Request,
-    side: Annotated[Side, Query(description="Which side the file holds")],
+    side: Annotated[FileSide, Query(description="What the file holds: colleges, enterprises or partnerships")],
     session: SessionDep,
     ref: ReferenceDep,
     who: PrincipalDep,
@@ -48,26 +49,36 @@ async def import_(
     format: Annotated[Format | None, Query(description="Default: from Content-Type")] = None,
     partial: Annotated[bool, Query(description="Write the good rows and report the rest")] = False,
 ) -> ImportReport:
-    require_role(who, what="import profiles")
+    if side == FileSide.PARTNERSHIPS:
+        require_role(who, Role.PROGRAM_MANAGER, what="import partnerships")
+    else:
+        require_role(who, what="import profiles")
     fmt = _format(request, format)
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiError(400, f"the file is not UTF-8 text (byte {exc.start})", error="bad_encoding") from exc
+    if side == FileSide.PARTNERSHIPS:
+        return await run_in_threadpool(partnership_files.import_text, session, text, fmt, who_is(who),
+                                       partial=partial)
     return await run_in_threadpool(
-        transfer.import_text, session, SIDES[side], text, fmt, ref, partial=partial, live=live)
+        transfer.import_text, session, SIDES[Side(side)], text, fmt, ref, partial=partial, live=live)
 
 
-@router.get("/export", summary="Export all profiles of one side as JSON Lines or CSV")
+@router.get("/export", summary="Export all profiles of one side, or all partnerships, as JSON Lines or CSV")
 def export(
-    side: Annotated[Side, Query()],
+    side: Annotated[FileSide, Query()],
     session: SessionDep,
     who: PrincipalDep,
     format: Annotated[Format, Query()] = "jsonl",
 ) -> StreamingResponse:
-    require_role(who, Role.PROGRAM_MANAGER, what="export profiles")
-    spec = SIDES[side]
-    records = transfer.records(session, spec)
-    body = transfer.to_jsonl(records) if format == "jsonl" else transfer.to_csv(spec, records)
+    require_role(who, Role.PROGRAM_MANAGER, what=f"export {side}")
+    if side == FileSide.PARTNERSHIPS:
+        rows = partnership_files.records(session)
+        body = partnership_files.to_jsonl(rows) if format == "jsonl" else partnership_files.to_csv(rows)
+    else:
+        spec = SIDES[Side(side)]
+        records = transfer.records(session, spec)
+        body = transfer.to_jsonl(records) if format == "jsonl" else transfer.to_csv(spec, records)
     headers = {"Content-Disposition": f'attachment; filename="{side}.{format}"'}
     return StreamingResponse(body, media_type=MEDIA_TYPES[format], headers=headers)
