@@ -5,6 +5,7 @@ pool, all in the request that made the change. The index on disk carries a manif
 is used only if the manifest matches the database, else it is rebuilt from the stored vectors.
 """
 
+import fcntl
 import json
 import logging
 import os
@@ -153,8 +154,17 @@ class LiveIndex:
         if self.directory is None:
             return
         pool = self.pool(spec)
-        with pool.lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Several server processes (`serve --workers N`) share the directory: one writes at a time, and a
+        # process whose pool missed another's write leaves the files to the others (the next start would
+        # otherwise load its old vectors under a manifest claiming the current version).
+        with pool.lock, _file_lock(self.directory / f".{spec.side}.lock"):
+            with session.get_bind().connect() as connection:  # now, not as of the session's snapshot
+                current = connection.scalar(select(IndexVersion.version)
+                                            .where(IndexVersion.side == str(spec.side))) or 0
+            if current != pool.version:
+                log.info("not saving the %s index: another process changed the side since it loaded", spec.side)
+                return
             changed = session.scalar(select(IndexVersion.changed_at).where(IndexVersion.side == str(spec.side)))
             manifest = self.manifest(spec, changed)
             pool.index.save(str(self._path(spec)))
@@ -233,6 +243,16 @@ def bump(session: Session, spec: SideSpec) -> None:
         update(IndexVersion).where(IndexVersion.side == str(spec.side))
         .values(version=IndexVersion.version + 1, changed_at=utcnow())
     )
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _write_atomic(path: Path, text: str) -> None:

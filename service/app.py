@@ -18,6 +18,7 @@ from service import __version__, errors
 from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.limits import BodySizeLimit
+from service.shedding import HEAVY, LIGHT, Limit, LoadShedding
 from service.routes import catalogue, health, jobs, keys, match_lists, matches, profiles, transfer, ui
 from service.settings import Settings, get_settings
 from service.state import AppState
@@ -89,6 +90,12 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     app.add_middleware(
         BodySizeLimit, default=config.max_body_bytes, overrides={"/import": config.max_import_bytes}
     )
+    if config.shedding:
+        # Added last, so it runs first: a refused request costs neither a body read nor a thread.
+        wait = config.shed_max_wait_seconds
+        app.add_middleware(LoadShedding, retry_after=config.shed_retry_after_seconds, limits={
+            HEAVY: Limit(config.shed_heavy_limit, config.shed_heavy_queue, wait),
+            LIGHT: Limit(config.shed_light_limit, config.shed_light_queue, wait)})
     errors.install(app)
     app.include_router(health.router)
     routers = (profiles.colleges, profiles.enterprises, matches.router, catalogue.router, transfer.router, keys.router,
