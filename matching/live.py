@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from embeddings.index import VectorIndex
@@ -159,7 +159,9 @@ class LiveIndex:
         # process whose pool missed another's write leaves the files to the others (the next start would
         # otherwise load its old vectors under a manifest claiming the current version).
         with pool.lock, _file_lock(self.directory / f".{spec.side}.lock"):
-            with session.get_bind().connect() as connection:  # now, not as of the session's snapshot
+            bind = session.get_bind()
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            with engine.connect() as connection:  # now, not as of the session's snapshot
                 current = connection.scalar(select(IndexVersion.version)
                                             .where(IndexVersion.side == str(spec.side))) or 0
             if current != pool.version:

@@ -18,9 +18,9 @@ from service import __version__, errors
 from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.limits import BodySizeLimit
-from service.shedding import HEAVY, LIGHT, Limit, LoadShedding
 from service.routes import catalogue, health, jobs, keys, match_lists, matches, profiles, transfer, ui
 from service.settings import Settings, get_settings
+from service.shedding import HEAVY, LIGHT, Limit, LoadShedding
 from service.state import AppState
 
 log = logging.getLogger("matchmaker")
@@ -35,10 +35,13 @@ one shape: `{"error": code, "detail": sentence, "fields": [{"field", "reason", "
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    engine = make_engine(settings.db_url)
+    # Every request that may run at once (the shedding limits) gets a connection without waiting for
+    # another to be returned: 40 request threads on the default 5 + 10 queued for connections.
+    engine = make_engine(settings.db_url, pool_size=settings.shed_heavy_limit + settings.shed_light_limit + 4)
     reference = app.state.preloaded_reference or await run_in_threadpool(Reference.load, settings.data_dir)
     state = AppState(settings=settings, engine=engine, sessions=make_sessionmaker(engine), reference=reference,
-                     principals=PrincipalCache(settings.key_cache_seconds))
+                     principals=PrincipalCache(settings.key_cache_seconds),
+                     probe_engine=make_engine(settings.db_url, pool_size=1))
     app.state.matchmaker = state
     revision, head = await run_in_threadpool(current_revision, engine), head_revision()
     if revision != head:
@@ -62,6 +65,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with state.sessions() as session:
                 await run_in_threadpool(state.live.save, session)
         engine.dispose()
+        state.probe.shutdown(wait=False)
+        if state.probe_engine is not None:
+            state.probe_engine.dispose()
 
 
 def load_live(state: AppState, encoder: Encoder) -> LiveIndex:

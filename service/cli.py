@@ -118,14 +118,14 @@ def serve(
         out.print(f"Created the admin API key (saved to {settings.admin_key_path}):\n  {done.new_admin_key}")
     else:
         out.print(f"Admin API key: in {settings.admin_key_path}")
-    address = {"host": host or settings.host, "port": port or settings.port}
+    bind_host, bind_port = host or settings.host, port or settings.port
     if workers == 1:
-        uvicorn.run(create_app(settings, encoder=encoder), **address)
+        uvicorn.run(create_app(settings, encoder=encoder), host=bind_host, port=bind_port)
         return
     # Each worker is a new process (spawned) that builds its app from the same MATCH_* environment and
     # loads the index saved just above; this process only supervises them.
     del encoder
-    uvicorn.run("service.app:create_app", factory=True, workers=workers, **address)
+    uvicorn.run("service.app:create_app", factory=True, workers=workers, host=bind_host, port=bind_port)
 
 
 @db_app.command("upgrade")

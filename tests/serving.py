@@ -65,31 +65,51 @@ def in_thread(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
-@contextmanager
-def process(env: dict[str, str], log: Path, *args: str) -> Iterator[str]:
-    """`python -m service.cli serve` in its own process, ready (GET /health 200): the base URL."""
-    port = free_port()
-    full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env}
-    base = f"http://127.0.0.1:{port}"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--quiet", *args],
-                                cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 600  # a shared, busy machine loads a model slowly
-            while True:
-                assert proc.poll() is None, f"the server exited ({proc.returncode}):\n{log.read_text()[-3000:]}"
-                try:
-                    if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, f"not ready in 600 s:\n{log.read_text()[-3000:]}"
-                time.sleep(0.3)
-            yield base
-        finally:
-            proc.terminate()
+class Process:
+    """`python -m service.cli serve` in its own process; `ready()` waits for GET /health 200."""
+
+    def __init__(self, env: dict[str, str], log: Path, *args: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT), **env}
+        with open(log, "w") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port), "--quiet", *args],
+                cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+
+    def ready(self, seconds: float = 600) -> str:  # a shared, busy machine loads a model slowly
+        deadline = time.monotonic() + seconds
+        while True:
+            assert self.proc.poll() is None, f"the server exited ({self.proc.returncode}):\n{self.tail()}"
             try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+                if httpx.get(f"{self.base}/health", timeout=5).status_code == 200:
+                    return self.base
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"not ready in {seconds} s:\n{self.tail()}"
+            time.sleep(0.3)
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextmanager
+def processes(*specs: tuple[dict[str, str], Path, tuple[str, ...]]) -> Iterator[list[str]]:
+    """Several `serve` processes, started together (their models load in parallel): their base URLs."""
+    started: list[Process] = []
+    try:
+        for env, log, args in specs:
+            started.append(Process(env, log, *args))
+        yield [p.ready() for p in started]
+    finally:
+        for p in started:
+            p.stop()
