@@ -45,11 +45,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def in_thread(app: FastAPI) -> Iterator[str]:
+def in_thread(app: FastAPI, http: str = "auto") -> Iterator[str]:
     """The app served by uvicorn in a daemon thread (its lifespan runs): the base URL."""
     sock = bound_socket()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", http=http))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="test-server")
     thread.start()
     try:
