@@ -14,16 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 5) -> Engine:
+    """`pool_size`: connections kept; as many again may be opened beyond it under a burst."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() != "sqlite" or (parsed.database or ":memory:") != ":memory:":
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)  # not for in-memory SQLite's one connection
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # FastAPI runs sync routes in a thread pool; SQLite connections must be shareable.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    # A file needs no liveness check per checkout (a round trip each time); a server connection may drop.
+    engine = create_engine(url, pool_pre_ping=parsed.get_backend_name() != "sqlite", **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

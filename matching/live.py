@@ -9,6 +9,7 @@ wrong index: each file is replaced whole, the manifest (written last) holds thei
 saved index that fails any check, or cannot be read at all, is rebuilt from the database.
 """
 
+import fcntl
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from embeddings.files import digest, write_text_atomic
@@ -169,8 +170,19 @@ class LiveIndex:
         if self.directory is None:
             return
         pool = self.pool(spec)
-        with pool.lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        # Several server processes (`serve --workers N`) share the directory: one writes at a time, and a
+        # process whose pool missed another's write leaves the files to the others (the next start would
+        # otherwise load its old vectors under a manifest claiming the current version).
+        with pool.lock, _file_lock(self.directory / f".{spec.side}.lock"):
+            bind = session.get_bind()
+            engine = bind if isinstance(bind, Engine) else bind.engine
+            with engine.connect() as connection:  # now, not as of the session's snapshot
+                current = connection.scalar(select(IndexVersion.version)
+                                            .where(IndexVersion.side == str(spec.side))) or 0
+            if current != pool.version:
+                log.info("not saving the %s index: another process changed the side since it loaded", spec.side)
+                return
             changed = session.scalar(select(IndexVersion.changed_at).where(IndexVersion.side == str(spec.side)))
             saved = pool.index.save(str(self._path(spec)))
             manifest = self.manifest(spec, changed, {path.name: digest(path) for path in saved})
@@ -263,6 +275,16 @@ def bump(session: Session, spec: SideSpec) -> int | None:
         .values(version=IndexVersion.version + 1, changed_at=utcnow()).returning(IndexVersion.version)
     ).scalar_one_or_none()
     return version
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def unit_count(session: Session, spec: SideSpec) -> int:

@@ -40,6 +40,7 @@ from service.routes import (
     ui,
 )
 from service.settings import Settings, get_settings
+from service.shedding import HEAVY, LIGHT, Limit, LoadShedding
 from service.state import AppState
 
 log = logging.getLogger("matchmaker")
@@ -54,10 +55,13 @@ one shape: `{"error": code, "detail": sentence, "fields": [{"field", "reason", "
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    engine = make_engine(settings.db_url)
+    # Every request that may run at once (the shedding limits) gets a connection without waiting for
+    # another to be returned: 40 request threads on the default 5 + 10 queued for connections.
+    engine = make_engine(settings.db_url, pool_size=settings.shed_heavy_limit + settings.shed_light_limit + 4)
     reference = app.state.preloaded_reference or await run_in_threadpool(Reference.load, settings.data_dir)
     state = AppState(settings=settings, engine=engine, sessions=make_sessionmaker(engine), reference=reference,
-                     principals=PrincipalCache(settings.key_cache_seconds))
+                     principals=PrincipalCache(settings.key_cache_seconds),
+                     probe_engine=make_engine(settings.db_url, pool_size=1))
     app.state.matchmaker = state
     revision, head = await run_in_threadpool(current_revision, engine), head_revision()
     if revision != head:
@@ -99,6 +103,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with state.sessions() as session:
                 await run_in_threadpool(state.live.save, session)
         engine.dispose()
+        state.probe.shutdown(wait=False)
+        if state.probe_engine is not None:
+            state.probe_engine.dispose()
 
 
 def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
@@ -131,6 +138,13 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     app.add_middleware(
         BodySizeLimit, default=config.max_body_bytes, overrides={"/import": config.max_import_bytes}
     )
+    if config.shedding:
+        # Nearly outermost (only the language choice runs before it): a refused request costs neither a body
+        # read nor a thread.
+        wait = config.shed_max_wait_seconds
+        app.add_middleware(LoadShedding, retry_after=config.shed_retry_after_seconds, limits={
+            HEAVY: Limit(config.shed_heavy_limit, config.shed_heavy_queue, wait),
+            LIGHT: Limit(config.shed_light_limit, config.shed_light_queue, wait)})
     app.add_middleware(LanguageChoice)  # outermost: it takes `lang` out of the query before anything reads it
     errors.install(app)
     app.include_router(health.router)

@@ -101,11 +101,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Default: MATCH_HOST or 127.0.0.1.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: MATCH_PORT or 8000.")] = None,
     sample: Annotated[bool, typer.Option(help="Load the bundled sample into an empty database.")] = True,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes sharing the port; each loads "
+                                         "the model and both indexes, and follows the others' writes.")] = 1,
     quiet: Quiet = False,
 ) -> None:
     """Upgrade the database, load the sample if empty, make sure an admin key exists, and serve.
 
-    Example: `matchmaker serve --port 8080`
+    Example: `matchmaker serve --port 8080 --workers 2`
     """
     import uvicorn
 
@@ -127,8 +129,15 @@ def serve(
         out.print(f"Created the admin API key (saved to {settings.admin_key_path}):\n  {done.new_admin_key}")
     else:
         out.print(f"Admin API key: in {settings.admin_key_path}")
-    # Raw UTF-8 in a query (curl's `?province=新疆`) works instead of uvicorn's plain-text 400.
-    uvicorn.run(create_app(settings, encoder=encoder), host=host or settings.host, port=port or settings.port,
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if workers == 1:
+        # Raw UTF-8 in a query (curl's `?province=新疆`) works instead of uvicorn's plain-text 400.
+        uvicorn.run(create_app(settings, encoder=encoder), host=bind_host, port=bind_port, http=Utf8TargetH11Protocol)
+        return
+    # Each worker is a new process (spawned) that builds its app from the same MATCH_* environment and
+    # loads the index saved just above; this process only supervises them.
+    del encoder
+    uvicorn.run("service.app:create_app", factory=True, workers=workers, host=bind_host, port=bind_port,
                 http=Utf8TargetH11Protocol)
 
 

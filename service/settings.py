@@ -29,6 +29,18 @@ class Settings(BaseSettings):
                                      "without asking the database again; a key revoked by another process (the "
                                      "CLI) stops working within this time. 0 asks on every request.")
 
+    shedding: bool = Field(True, description="Answer 503 `overloaded` with Retry-After beyond the limits below, "
+                           "instead of queueing requests into timeouts (service/shedding.py).")
+    shed_heavy_limit: int = Field(2, ge=1, le=1024, description="Ranking and encoding requests (GET …/matches, "
+                                  "POST /search, writes) running at once, per process.")
+    shed_heavy_queue: int = Field(32, ge=0, le=100_000, description="More heavy requests that may wait for a place.")
+    shed_light_limit: int = Field(4, ge=1, le=1024, description="Other requests (lists, profiles, reference data) "
+                                  "running at once, per process; /health is never limited.")
+    shed_light_queue: int = Field(64, ge=0, le=100_000, description="More light requests that may wait for a place.")
+    shed_max_wait_seconds: float = Field(0.1, ge=0, le=60, description="How long a request may wait for a place "
+                                         "before it is answered 503.")
+    shed_retry_after_seconds: int = Field(1, ge=1, le=3600, description="The Retry-After of a 503 `overloaded`.")
+
     embedding_model: str = Field(DEFAULT_MODEL, description="The encoder: one of the bundled backends ("
                                  + ", ".join(sorted(BACKENDS)) + ") or a sentence-transformers name or path, "
                                  "loaded offline. Changing it re-embeds every unit at the next start.")

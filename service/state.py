@@ -1,6 +1,7 @@
 """What the app loads at start and shares between requests."""
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,3 +27,6 @@ class AppState:
     jobs: JobRunner | None = None  # background jobs (match lists); created in the app's lifespan
     ranker: ActiveRanker | None = None  # the active ranker model (or the hand weights); loaded in the lifespan
     impressions: ImpressionWriter | None = None  # None when MATCH_IMPRESSIONS=false or not yet started
+    probe_engine: Engine | None = None  # /health's own connection, apart from the requests' pool
+    probe: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchmaker-health"))

@@ -1,9 +1,10 @@
 """/health (open) and /info (any key)."""
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 
 from matching.db import backend, current_revision
 from matching.models import College, Enterprise, Specialty, TalentGap
@@ -13,19 +14,27 @@ from service.errors import ApiError
 from service.impressions import ranker_version
 
 router = APIRouter(tags=["service"])
+PROBE_SECONDS = 2.0
 
 
 @router.get("/health", summary="Liveness and readiness (503 until ready)")
-def health(request: Request) -> dict[str, str]:
+async def health(request: Request) -> dict[str, str]:
+    # Answerable under any load: not in the request thread pool (busy serving), on its own thread and
+    # connection (the app's pool may be checked out), and bounded in time.
     state = getattr(request.app.state, "matchmaker", None)
     if state is None or not state.ready:
         raise ApiError(503, "the service is starting", headers={"Retry-After": "5"})
+    loop = asyncio.get_running_loop()
     try:
-        with state.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:  # any driver error means the same thing to a load balancer
+        await asyncio.wait_for(loop.run_in_executor(state.probe, _ping, state.probe_engine), PROBE_SECONDS)
+    except Exception as exc:  # any driver error, or none in time, means the same thing to a load balancer
         raise ApiError(503, "the database does not answer", headers={"Retry-After": "5"}) from exc
     return {"status": "ok"}
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 @router.get("/info", summary="Version, database, model, indexes, ranker and counts")

