@@ -297,9 +297,6 @@ class Wording:
     def term(self, word: str) -> str:
         return term(self.lang, word)
 
-    def profile_name(self, name: str, name_zh: str | None) -> str:
-        return name_zh if self.lang == "zh" and name_zh else name
-
 
 ENGLISH = Wording()
 

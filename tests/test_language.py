@@ -59,7 +59,6 @@ def test_specialty_names_in_chinese_only_when_named_as_in_the_catalogue(referenc
     assert zh.unit_name("Our own dyeing course", ["480405"]) == "Our own dyeing course"
     assert Wording("en", reference.catalogue).unit_name("Digital Dyeing and Finishing Technology",
                                                         ["480405"]) == "Digital Dyeing and Finishing Technology"
-    assert zh.profile_name("Korla", "库尔勒") == "库尔勒" and zh.profile_name("Korla", None) == "Korla"
 
 
 def test_error_details_in_chinese_and_english(client: TestClient, admin: dict[str, str]) -> None:
