@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from benchmarks.zh_needs import ZH_NEEDS
@@ -178,3 +179,30 @@ def test_a_chinese_search_ranks_a_dyeing_college_first(world: tuple[Session, Liv
     assert found.data[0].id in dyeing and college_id in dyeing
     assert sum(s.id in dyeing for s in found.data) >= 3
     assert np.isclose(sum(c.contribution for c in found.data[0].components.values()), found.data[0].score)
+
+
+# --- through HTTP, on both backends ---------------------------------------------------------------------
+
+
+def test_post_search_in_chinese_infers_codes_and_shows_chinese_keywords(client: TestClient,
+                                                                       admin: dict[str, str]) -> None:
+    power = {**DYEING_COLLEGE, "name": "昌吉电力职业学院", "name_zh": "昌吉电力职业学院", "city": "Changji",
+             "specialties": [{"name": "供用电技术", "annual_graduates": 80, "description": "变配电运行与检修"}]}
+    hotel = {**DYEING_COLLEGE, "name": "乌鲁木齐旅游职业学院", "name_zh": "乌鲁木齐旅游职业学院", "city": "Urumqi",
+             "specialties": [{"name": "酒店管理与数字化运营", "annual_graduates": 60}]}
+    ids = {}
+    for body in (DYEING_COLLEGE, power, hotel):
+        response = client.post("/colleges", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        ids[body["name"]] = response.json()["id"]
+    response = client.post("/search", json={"text": POST, "side": "colleges", "amount": 40}, headers=admin)
+    assert response.status_code == 200, response.text
+    data = response.json()["data"]
+    assert data and data[0]["id"] == ids[DYEING_COLLEGE["name"]]
+    pair = data[0]["matched"][0]
+    assert pair["query_unit"]["codes"] == [] and pair["query_unit"]["inferred_codes"][0] == "480405"
+    assert pair["candidate_unit"]["inferred_codes"] == ["480405"]
+    assert pair["code_agreement"] == "code" and pair["code_inferred"] is True
+    assert {"染色", "印染", "染"} & set(pair["shared_keywords"])
+    others = [s for s in data if s["id"] != ids[DYEING_COLLEGE["name"]]]
+    assert all(s["components"]["catalogue"]["value"] == 0 for s in others)
