@@ -88,7 +88,7 @@ def _scores_add_up(page: dict[str, Any], weights: dict[str, float]) -> None:
     for s in page["data"]:
         assert abs(sum(c["contribution"] for c in s["components"].values()) - s["score"]) < 1e-9
         for name, c in s["components"].items():
-            assert abs(c["weight"] - weights[name]) < 1e-12
+            assert abs(c["weight"] - weights[name]) <= 5e-5  # served to 4 decimals
 
 
 def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Reference, encoder: Encoder) -> None:
@@ -127,7 +127,7 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
         by_id = {s["id"]: s["components"] for s in switched["data"]}
         for c in by_id.values():  # both Xinjiang; a higher vocational college for 40 technicians and 12 unlevelled
             assert c["same_province"]["value"] == 1.0
-            assert abs(c["kind_level"]["value"] - (40 * 1.0 + 12 * 0.5) / 52) < 1e-9
+            assert abs(c["kind_level"]["value"] - (40 * 1.0 + 12 * 0.5) / 52) <= 5e-5  # 4 decimals
             assert c["partnered"]["value"] == c["collaborative"]["value"] == 0.0  # no history on this branch
         assert by_id[far["id"]]["same_city"]["value"] == 0.0
         assert all("In the same city" not in r for s in hand["data"] for r in s["reasons"])  # weight 0: silent
@@ -135,7 +135,10 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
         assert [s["score"] for s in switched["data"]] != [s["score"] for s in hand["data"]]
         store.rollback()
         assert client.get("/info", headers=admin).json()["ranker"]["version"] == HAND
-        assert client.get(url, headers=admin).json() == hand
+        back = client.get(url, headers=admin).json()
+        # every page served is a new impression; all else is the hand weights' page again
+        assert back.pop("impression_id") != hand.pop("impression_id")
+        assert back == hand
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="the dev set is not on this machine")
