@@ -38,8 +38,9 @@ _STOPWORDS_ZH = """
 STOPWORDS_ZH = frozenset(_STOPWORDS_ZH.split())
 # Single characters are keywords too: a post's "印染" and a specialty's "染整" share no word, but the
 # rare character 染 ("dye"); these characters are too common in posts and names to say anything.
+# 工 alone (工人, 工艺, 化工 …) says nothing; the word 化工 still counts.
 STOP_CHARS = frozenset("的和与及等或在为对有是了并可将由于中其每各该多新能会做到把被从名人员技术专业"
-                       "负责招聘需要公司有限企业集团学院校职岗位以上下熟悉具备相关经验优先要求若干进行我们本")
+                       "负责招聘需要公司有限企业集团学院校职岗位以上下熟悉具备相关经验优先要求若干进行我们本工")
 _STOPWORDS_RU = """
 для при что как или это его она они оно все всех наш наша наше наши ваш ваша год года лет работ работа работы
 требуется требуются нужны нужен специалист специалисты специалистов также который которая которые кадры кадров
