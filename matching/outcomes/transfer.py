@@ -21,7 +21,7 @@ from matching.outcomes import partnerships
 from matching.outcomes.models import Partnership
 from matching.outcomes.schemas import PartnershipCreate
 from matching.schemas import ImportReport, ProblemPublic
-from matching.transfer import FORMATS
+from matching.transfer import FORMATS, parse_jsonl
 
 COLUMNS = ("college_id", "enterprise_id", "modes", "start_date", "source_url", "note", "tie")
 SIDE = "partnerships"
@@ -36,21 +36,8 @@ def parse(text: str, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]], list[P
 
 
 def _parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
-    rows: list[tuple[int, dict[str, Any]]] = []
-    problems: list[Problem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(Problem("", f"malformed JSON: {exc.msg} at column {exc.colno}", number))
-            continue
-        if not isinstance(data, dict):
-            problems.append(Problem("", "each line must be one JSON object", number))
-            continue
-        rows.append((number, data))
-    return rows, problems
+    records, problems = parse_jsonl(text)  # the profiles' reader: same lines, same problems
+    return [(r.line, r.data) for r in records], problems
 
 
 def _parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
