@@ -131,7 +131,7 @@ def test_serve_answers_as_the_readme_says(tmp_path: Path) -> None:
         deadline = time.monotonic() + 600  # a first start embeds the whole sample
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{base}/health").status_code == 200:
+                if httpx.get(f"{base}/health", timeout=60).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -139,11 +139,11 @@ def test_serve_answers_as_the_readme_says(tmp_path: Path) -> None:
             time.sleep(0.3)
         key = (tmp_path / "home" / "admin-key").read_text().strip()
         auth = {"Authorization": f"Bearer {key}"}
-        info = httpx.get(f"{base}/info", headers=auth).json()
+        info = httpx.get(f"{base}/info", headers=auth, timeout=60).json()
         assert info["counts"]["colleges"] >= 200 and info["counts"]["enterprises"] >= 400
-        xinjiang = httpx.get(f"{base}/colleges", params={"province": "Xinjiang", "limit": 2}, headers=auth).json()
+        xinjiang = httpx.get(f"{base}/colleges", params={"province": "Xinjiang", "limit": 2}, headers=auth, timeout=60).json()
         assert xinjiang["count"] > 0 and all(c["province"] == "Xinjiang" for c in xinjiang["data"])
-        assert httpx.get(f"{base}/colleges", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert httpx.get(f"{base}/colleges", headers={"Authorization": "Bearer wrong"}, timeout=60).status_code == 401
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]

@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, reference: Reference, encod
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             assert time.monotonic() < deadline, "matchmaker serve did not become ready"
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=60).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -133,8 +133,8 @@ def test_raw_utf8_query_works_like_the_escaped_one(server: Server) -> None:
     assert answer.status == 200, answer.body
     raw = answer.json()
     auth = {"Authorization": f"Bearer {server.key}"}
-    escaped = httpx.get(f"{server.base}/colleges?province={quote('新疆')}&limit=500", headers=auth).json()
-    english = httpx.get(f"{server.base}/colleges", params={"province": "Xinjiang", "limit": 500}, headers=auth).json()
+    escaped = httpx.get(f"{server.base}/colleges?province={quote('新疆')}&limit=500", headers=auth, timeout=60).json()
+    english = httpx.get(f"{server.base}/colleges", params={"province": "Xinjiang", "limit": 500}, headers=auth, timeout=60).json()
     assert raw == escaped == english
     assert isinstance(raw["data"], list) and raw["data"], "the sample has colleges in Xinjiang"
     assert all(c["province"] == "Xinjiang" for c in raw["data"])
@@ -151,12 +151,12 @@ def test_raw_utf8_on_a_kept_alive_connection(server: Server) -> None:
 def test_raw_utf8_name_filter(server: Server) -> None:
     """Chinese names work raw too: the sample's colleges have Chinese names."""
     auth = {"Authorization": f"Bearer {server.key}"}
-    some = httpx.get(f"{server.base}/colleges", params={"limit": 1, "province": "Xinjiang"}, headers=auth).json()
+    some = httpx.get(f"{server.base}/colleges", params={"limit": 1, "province": "Xinjiang"}, headers=auth, timeout=60).json()
     name_zh = some["data"][0]["name_zh"]
     assert name_zh and any(ord(ch) > 127 for ch in name_zh)
     (answer,) = send(server, request(server, b"/colleges?name=" + name_zh.encode()))
     assert answer.status == 200
-    expected = httpx.get(f"{server.base}/colleges", params={"name": name_zh}, headers=auth).json()
+    expected = httpx.get(f"{server.base}/colleges", params={"name": name_zh}, headers=auth, timeout=60).json()
     assert answer.json() == expected
 
 
