@@ -112,7 +112,7 @@ def serve(
     import uvicorn
 
     from service.app import create_app
-    from service.http import Utf8TargetH11Protocol
+    from service.http import Utf8TargetHttpToolsProtocol
 
     settings = get_settings()
     # The model first: a name no backend knows stops here, before anything is written.
@@ -132,13 +132,14 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     if workers == 1:
         # Raw UTF-8 in a query (curl's `?province=新疆`) works instead of uvicorn's plain-text 400.
-        uvicorn.run(create_app(settings, encoder=encoder), host=bind_host, port=bind_port, http=Utf8TargetH11Protocol)
+        uvicorn.run(create_app(settings, encoder=encoder), host=bind_host, port=bind_port,
+                    http=Utf8TargetHttpToolsProtocol, access_log=settings.access_log)
         return
     # Each worker is a new process (spawned) that builds its app from the same MATCH_* environment and
     # loads the index saved just above; this process only supervises them.
     del encoder
     uvicorn.run("service.app:create_app", factory=True, workers=workers, host=bind_host, port=bind_port,
-                http=Utf8TargetH11Protocol)
+                http=Utf8TargetHttpToolsProtocol, access_log=settings.access_log)
 
 
 @db_app.command("upgrade")

@@ -1,14 +1,18 @@
-"""The HTTP/1.1 protocol `matchmaker serve` speaks: uvicorn's h11 protocol, with two changes at the edge.
+"""The HTTP/1.1 protocol `matchmaker serve` speaks: uvicorn's httptools protocol, with two changes at the edge.
 
 curl and many scripts send `GET /colleges?province=新疆` with the UTF-8 bytes as they are. A request
-target may hold only ASCII (RFC 9112), so h11 (and httptools, whose llhttp is strict too) refuses it,
-and uvicorn answers a plain-text 400 before the app sees the request. A browser percent-encodes those
-bytes for the same URL; doing that here gives the app exactly the query the client meant, so the
-request works. What is still not HTTP gets a 400 in the API's one error shape instead of plain text.
+target may hold only ASCII (RFC 9112), so llhttp (httptools) and h11 refuse it, and uvicorn answers a
+plain-text 400 before the app sees the request. A browser percent-encodes those bytes for the same URL;
+doing that here gives the app exactly the query the client meant, so the request works. What is still
+not HTTP gets a 400 in the API's one error shape instead of plain text.
+
+Why httptools and not h11: under load h11's pure-Python parsing and event objects cost several times
+llhttp's C parser per request (benchmarks/RESULTS.md, "Load"). The h11 variant is kept for `--http h11`
+(a pure-Python fallback) and behaves the same at the edge.
 
 Only the request line of a request that starts while the connection waits for one is rewritten, never
-a body. A request pipelined behind another on one connection (rare; curl and browsers do not) reaches
-h11 as sent, and non-ASCII in its target gets the JSON 400.
+a header or a body. A request pipelined behind another in one chunk (rare; curl and browsers do not
+pipeline) reaches the parser as sent, and non-ASCII in its target gets the JSON 400.
 """
 
 import json
@@ -16,13 +20,61 @@ import re
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
+BAD_REQUEST_BODY = json.dumps({
+    "error": "bad_request", "fields": [],
+    # uvicorn's msg is always "Invalid HTTP request received."; say what it means for a client.
+    "detail": "the request is not valid HTTP/1.1 (a malformed request line or header)",
+}).encode()
+BAD_REQUEST_HEADERS = [(b"content-type", b"application/json"),
+                       (b"content-length", str(len(BAD_REQUEST_BODY)).encode()), (b"connection", b"close")]
 
 
 def percent_encode_non_ascii(data: bytes) -> bytes:
     """b"province=\\xe6\\x96\\xb0" → b"province=%E6%96%B0"; ASCII, including existing escapes, unchanged."""
     return _NON_ASCII.sub(lambda m: b"%%%02X" % m[0][0], data)
+
+
+def _encode_line_start(data: bytes) -> tuple[bytes, bool]:
+    """`data` with non-ASCII escaped up to its first LF, and whether that LF (the line's end) was in it."""
+    end = data.find(b"\n")
+    if end < 0:
+        return percent_encode_non_ascii(data), False
+    return percent_encode_non_ascii(data[:end]) + data[end:], True
+
+
+class Utf8TargetHttpToolsProtocol(HttpToolsProtocol):
+    """httptools (llhttp), accepting raw UTF-8 in request targets and answering protocol errors in JSON."""
+
+    # True while the connection waits for a request line, or is in the middle of one: the parser's
+    # callbacks below track message boundaries, since llhttp does not expose its state.
+    _awaiting_line = True
+
+    def on_message_begin(self) -> None:
+        self._awaiting_line = False
+        super().on_message_begin()
+
+    def on_message_complete(self) -> None:
+        self._awaiting_line = True
+        super().on_message_complete()
+
+    def data_received(self, data: bytes) -> None:
+        line_continues = False
+        if self._awaiting_line and data:
+            data, line_ended = _encode_line_start(data)
+            line_continues = not line_ended
+        super().data_received(data)
+        if line_continues:  # no LF in this chunk, so no message completed: the next chunk goes on with the line
+            self._awaiting_line = True
+
+    def send_400_response(self, msg: str) -> None:
+        head = [b"HTTP/1.1 400 Bad Request\r\n"]
+        for name, value in [*self.server_state.default_headers, *BAD_REQUEST_HEADERS]:
+            head += [name, b": ", value, b"\r\n"]
+        self.transport.write(b"".join([*head, b"\r\n", BAD_REQUEST_BODY]))
+        self.transport.close()
 
 
 class Utf8TargetH11Protocol(H11Protocol):
@@ -32,18 +84,11 @@ class Utf8TargetH11Protocol(H11Protocol):
         if self.conn.their_state is h11.IDLE:
             buffered, _ = self.conn.trailing_data
             if b"\n" not in buffered:  # the request line is still arriving: it ends at this chunk's first LF
-                end = data.find(b"\n")
-                head, tail = (data, b"") if end < 0 else (data[:end], data[end:])
-                data = percent_encode_non_ascii(head) + tail
+                data, _ = _encode_line_start(data)
         super().data_received(data)
 
     def send_400_response(self, msg: str) -> None:
-        # uvicorn's msg is always "Invalid HTTP request received."; say what it means for a client.
-        detail = "the request is not valid HTTP/1.1 (a malformed request line or header)"
-        body = json.dumps({"error": "bad_request", "detail": detail, "fields": []}).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                   (b"connection", b"close")]
-        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
-                      h11.EndOfMessage()):
+        for event in (h11.Response(status_code=400, headers=BAD_REQUEST_HEADERS, reason=b"Bad Request"),
+                      h11.Data(data=BAD_REQUEST_BODY), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event) or b"")
         self.transport.close()

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_048_576, ge=1_024, description="Largest request body (413 above).")
     max_import_bytes: int = Field(33_554_432, ge=1_024, description="Largest body for POST /import.")
 
+    access_log: bool = Field(True, description="Log every request (uvicorn's access log on stderr); false spares "
+                             "its cost on the event loop under load.")
+
     key_cache_seconds: float = Field(2.0, ge=0, le=300, description="How long a verified API key is trusted "
                                      "without asking the database again; a key revoked by another process (the "
                                      "CLI) stops working within this time. 0 asks on every request.")

@@ -4,6 +4,7 @@ Ports: the kernel's choice on loopback, or, when MATCH_TEST_PORTS is set (e.g. `
 a machine hands out port ranges), the first free one of that range.
 """
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -47,6 +48,13 @@ def free_port() -> int:
 @contextmanager
 def in_thread(app: FastAPI, http: str = "auto") -> Iterator[str]:
     """The app served by uvicorn in a daemon thread (its lifespan runs): the base URL."""
+    with in_thread_with_loop(app, http) as (base, _):
+        yield base
+
+
+@contextmanager
+def in_thread_with_loop(app: FastAPI, http: str = "auto") -> Iterator[tuple[str, asyncio.AbstractEventLoop]]:
+    """As `in_thread`, and the server's event loop: a test may run a coroutine on it (run_coroutine_threadsafe)."""
     sock = bound_socket()
     base = f"http://127.0.0.1:{sock.getsockname()[1]}"
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", http=http))
@@ -58,7 +66,7 @@ def in_thread(app: FastAPI, http: str = "auto") -> Iterator[str]:
             assert thread.is_alive(), "the server thread died while starting"
             assert time.monotonic() < deadline, "the server did not start in 120 s"
             time.sleep(0.05)
-        yield base
+        yield base, server.servers[0].get_loop()
     finally:
         server.should_exit = True
         thread.join(timeout=30)
