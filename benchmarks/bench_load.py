@@ -18,7 +18,13 @@ has --timeout), and only loopback is used. Each request is one of (equal shares 
     enterprise_matches GET /enterprises/{id}/matches     (ranking, explanations)
     college_matches    GET /colleges/{id}/matches
     search             POST /search                      (the text is encoded by the model: English,
-                                                           Chinese and Russian texts)
+                                                           Chinese and Russian needs, each with a
+                                                           qualifier and a headcount, so nearly every
+                                                           text is new)
+
+The ids are uniform over all profiles and the list offsets over all pages, so the server's result
+cache (MATCH_RESULT_CACHE_SIZE; 0 turns it off) answers repeats as a busy service's would, while
+searches nearly always miss it; the hit rate per kind is printed (from each answer's X-Cache).
 
 It prints, per kind and overall: answers, the achieved rate of answers, p50/p99 of the 2xx answers
 and of the 503s (shed), how many 503s carried Retry-After, and errors (timeouts, other statuses).
@@ -58,6 +64,8 @@ SEARCH_TEXTS = (
     "hotel and tourism management interns",
     "industrial robot programming and maintenance",
 )
+QUALIFIERS = ("", "for the 2027 cohort", "in Xinjiang", "新疆地区", "with dormitory", "实习和就业", "apprenticeship",
+              "order-based training", "订单班", "в Синьцзяне", "near Korla", "shift work")
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -68,6 +76,7 @@ class Outcome:
     latency_ms: float
     retry_after: bool = False
     error: str = ""
+    cache_hit: bool = False
 
 
 @dataclass
@@ -105,6 +114,7 @@ def summarise(run: Run) -> dict[str, Any]:
             "shed_p50_ms": round(percentile([o.latency_ms for o in shed], 50), 1),
             "shed_p99_ms": round(percentile([o.latency_ms for o in shed], 99), 1),
             "errors": sum(errors.values()), "error_kinds": dict(errors),
+            "cache_hit_pct": round(100 * sum(o.cache_hit for o in outcomes if o.status == 200) / max(1, len(ok)), 1),
         }
     return table
 
@@ -113,7 +123,7 @@ def print_table(run: Run, table: dict[str, Any]) -> None:
     print(f"\noffered {run.rate:g} req/s for {run.duration:g} s: {len(run.outcomes)} requests in {run.wall_s:.1f} s; "
           f"client's worst send lag {run.max_send_lag_ms:.0f} ms")
     header = (f"{'kind':<19}{'sent':>6}{'ok':>7}{'ok/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'503':>7}{'w/ R-A':>8}{'503 p50':>9}{'503 p99':>9}{'errors':>8}")
+              f"{'503':>7}{'w/ R-A':>8}{'503 p50':>9}{'503 p99':>9}{'errors':>8}{'hit %':>7}")
     print(header)
     for kind in (*KINDS, "all"):
         if kind not in table:
@@ -121,7 +131,7 @@ def print_table(run: Run, table: dict[str, Any]) -> None:
         r = table[kind]
         print(f"{kind:<19}{r['sent']:>6}{r['ok']:>7}{r['ok_per_s']:>8}{r['p50_ms']:>9}{r['p99_ms']:>9}"
               f"{r['shed_503']:>7}{r['shed_with_retry_after']:>8}{r['shed_p50_ms']:>9}{r['shed_p99_ms']:>9}"
-              f"{r['errors']:>8}")
+              f"{r['errors']:>8}{r['cache_hit_pct']:>7}")
     kinds = table["all"]["error_kinds"]
     if kinds:
         print("errors:", ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))
@@ -135,7 +145,8 @@ def request_for(kind: str, rng: random.Random, colleges: int, enterprises: int) 
     if kind == "college_matches":
         return "GET", f"/colleges/{rng.randint(1, colleges)}/matches", None
     side = rng.choice(("colleges", "enterprises"))
-    return "POST", "/search", {"text": rng.choice(SEARCH_TEXTS), "side": side, "limit": 10}
+    text = f"{rng.choice(SEARCH_TEXTS)} {rng.choice(QUALIFIERS)} {rng.randint(1, 300)}"
+    return "POST", "/search", {"text": text, "side": side, "limit": 10}
 
 
 async def offer(client: aiohttp.ClientSession, rate: float, duration: float, timeout: float, seed: int,
@@ -154,7 +165,8 @@ async def offer(client: aiohttp.ClientSession, rate: float, duration: float, tim
                 await response.read()
                 latency = (time.perf_counter() - due) * 1000
                 run.outcomes.append(Outcome(kind, response.status, latency,
-                                            retry_after="Retry-After" in response.headers))
+                                            retry_after="Retry-After" in response.headers,
+                                            cache_hit=response.headers.get("X-Cache") == "hit"))
         except TimeoutError:
             run.outcomes.append(Outcome(kind, None, (time.perf_counter() - due) * 1000, error="timeout"))
         except aiohttp.ClientError as exc:

@@ -19,6 +19,7 @@ from matching.outcomes.impressions import ImpressionWriter
 from matching.rankers import ActiveRanker, RankerStore
 from matching.ranking import calibrated
 from matching.reference import Reference
+from matching.result_cache import ResultCache
 from service import __version__, errors
 from service.auth import PrincipalCache
 from service.background import JobRunner
@@ -61,7 +62,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     reference = app.state.preloaded_reference or await run_in_threadpool(Reference.load, settings.data_dir)
     state = AppState(settings=settings, engine=engine, sessions=make_sessionmaker(engine), reference=reference,
                      principals=PrincipalCache(settings.key_cache_seconds),
-                     probe_engine=make_engine(settings.db_url, pool_size=1))
+                     probe_engine=make_engine(settings.db_url, pool_size=1),
+                     results=ResultCache(settings.result_cache_size), pages=ResultCache(settings.result_cache_size))
     app.state.matchmaker = state
     revision, head = await run_in_threadpool(current_revision, engine), head_revision()
     if revision != head:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
                                          "before it is answered 503.")
     shed_retry_after_seconds: int = Field(1, ge=1, le=3600, description="The Retry-After of a 503 `overloaded`.")
 
+    result_cache_size: int = Field(2048, ge=0, le=1_000_000, description="Pages of suggestions (matches, "
+                                   "searches) and list pages kept per process, each kind, and served again while "
+                                   "no data and no ranker changed (any process's write makes them stale at once); "
+                                   "0 keeps none.")
+
     embedding_model: str = Field(DEFAULT_MODEL, description="The encoder: one of the bundled backends ("
                                  + ", ".join(sorted(BACKENDS)) + ") or a sentence-transformers name or path, "
                                  "loaded offline. Changing it re-embeds every unit at the next start.")

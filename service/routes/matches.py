@@ -12,8 +12,8 @@ from matching.sides import COLLEGES, ENTERPRISES, SideSpec
 from matching.suggest import MatchFilter, profile_query, suggest, text_query
 from matching.vocab import CooperationMode, Side
 from service.auth import require_read
+from service.cached import generation, suggestions_page
 from service.deps import LiveDep, PrincipalDep, RankingDep, SessionDep, SettingsDep, StateDep
-from service.impressions import logged
 from service.language import WordingDep
 
 router = APIRouter(tags=["matches"])
@@ -47,11 +47,6 @@ class SearchRequest(MatchParams):
     modes: list[CooperationMode] = Field(default_factory=list, max_length=8, description="Modes you want")
 
 
-def _json(result: SuggestionsPublic) -> Response:
-    # Already a validated model: serialising it directly spares FastAPI validating it once more.
-    return Response(result.model_dump_json(), media_type="application/json")
-
-
 def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchParams, session: SessionDep,
              live: LiveDep, ranking: RankingDep, settings: SettingsDep, state: StateDep,
              wording: WordingDep) -> Response:
@@ -59,13 +54,17 @@ def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchPar
     asker_pool, pool = pools[asker.side], pools[other.side]
     if profile_id not in asker_pool.profiles:
         raise NotFound.missing(asker.label, profile_id)
-    query = profile_query(asker_pool, profile_id, is_enterprise=asker is ENTERPRISES)
-    result = suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
-                     asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
     is_enterprise = asker is ENTERPRISES
-    return _json(logged(state, "enterprise_matches" if is_enterprise else "college_matches",
-                        {"asker_id": profile_id, "filters": params.model_dump(mode="json", exclude_none=True)},
-                        "enterprise" if is_enterprise else "college", profile_id, result))
+    key = ("matches", str(asker.side), profile_id, params.model_dump_json(), wording.lang, generation(state, live))
+
+    def compute() -> SuggestionsPublic:
+        query = profile_query(asker_pool, profile_id, is_enterprise=is_enterprise)
+        return suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
+                       asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+
+    return suggestions_page(state, key, "enterprise_matches" if is_enterprise else "college_matches",
+                            {"asker_id": profile_id, "filters": params.model_dump(mode="json", exclude_none=True)},
+                            "enterprise" if is_enterprise else "college", profile_id, compute)
 
 
 @router.get("/enterprises/{profile_id}/matches", response_model=SuggestionsPublic,
@@ -90,13 +89,17 @@ def college_matches(profile_id: ProfileId, params: Annotated[MatchParams, Query(
 def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep,
            state: StateDep, _: PrincipalDep, wording: WordingDep) -> Response:
     other = COLLEGES if body.side == Side.COLLEGES else ENTERPRISES
-    pool = live.fresh_pool(session, other)
-    vector = live.embedder.encode_texts([body.text])[0]
-    query = text_query(vector, body.text, body.amount or 1, is_enterprise=other is COLLEGES,
-                       location=(body.near.lat, body.near.lon) if body.near else None,
-                       modes=frozenset(str(m) for m in body.modes), inferred=live.embedder.infer_codes(body.text))
-    result = suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
-                     asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+    pool = live.fresh_pools(session)[other.side]  # both: the enterprises' keyword statistics weigh every search
+    key = ("search", body.model_dump_json(), wording.lang, generation(state, live))
+
+    def compute() -> SuggestionsPublic:
+        vector = live.embedder.encode_texts([body.text])[0]
+        query = text_query(vector, body.text, body.amount or 1, is_enterprise=other is COLLEGES,
+                           location=(body.near.lat, body.near.lon) if body.near else None,
+                           modes=frozenset(str(m) for m in body.modes), inferred=live.embedder.infer_codes(body.text))
+        return suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
+                       asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+
     filters = body.model_dump(mode="json", exclude_none=True, exclude={"text", "side"})
-    return _json(logged(state, "search", {"text": body.text, "side": str(body.side), "filters": filters}, None, None,
-                        result))
+    return suggestions_page(state, key, "search", {"text": body.text, "side": str(body.side), "filters": filters},
+                            None, None, compute)
