@@ -42,7 +42,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +50,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import uvloop
 
 KINDS = ("colleges", "enterprise_matches", "college_matches", "search")
 SEARCH_TEXTS = (
@@ -257,6 +258,15 @@ async def attack(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]
             "load_start": load_start, "load_end": load_end, "health_after": health, "table": table}
 
 
+def run_client(main: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    # uvloop: the client shares the two cores with the server, so its own cost per request matters
+    # (its CPU time and its worst send lag are printed; see benchmarks/RESULTS.md).
+    started = time.process_time()
+    result = uvloop.run(main)
+    print(f"client CPU: {time.process_time() - started:.1f} s", flush=True)
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rate", type=float, default=200, help="requests offered per second (default 200)")
@@ -281,13 +291,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.url:
         if not args.key:
             parser.error("--url needs --key")
-        result = asyncio.run(attack(args.url, args.key, args))
+        result = run_client(attack(args.url, args.key, args))
     else:
         extra = dict(item.split("=", 1) for item in args.env)
         # A SIGTERM (e.g. `timeout`) unwinds like Ctrl-C, so the server started here is stopped too.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         with served(args.port, args.workers, extra, args.home) as (url, key):
-            result = asyncio.run(attack(url, key, args))
+            result = run_client(attack(url, key, args))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -1,5 +1,6 @@
 """The FastAPI application: created by a factory, loaded in its lifespan, nothing at import."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,6 +90,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             writer = ImpressionWriter(state.sessions, settings.impression_buffer, settings.impression_retention_days)
             await run_in_threadpool(writer.start)
             state.impressions = writer
+        if app.state.freeze_heap:
+            # What was loaded (both pools, the model, the catalogue: millions of objects) lives as long as
+            # the process; left to the cyclic GC, each full collection walked all of it and stopped the
+            # server for about a second under load (measured: p99 of 503s 1.1 s → 0.2 s). Frozen, those
+            # objects are never scanned; what requests allocate is still collected. A side reloaded later
+            # (another process's write) is young again and is scanned as before.
+            gc.collect()
+            gc.freeze()
         state.ready = True
     try:
         yield
@@ -128,13 +137,17 @@ def load_live(state: AppState, encoder: Encoder) -> LiveIndex:
 
 
 def create_app(settings: Settings | None = None, reference: Reference | None = None,
-               encoder: Encoder | None = None) -> FastAPI:
-    """`reference` and `encoder` let tests and tools share what is already loaded (seconds each)."""
+               encoder: Encoder | None = None, freeze_heap: bool = False) -> FastAPI:
+    """`reference` and `encoder` let tests and tools share what is already loaded (seconds each).
+
+    `freeze_heap`: exempt what the start loaded from the cyclic GC (`gc.freeze`), for a serving process
+    (`serving_app`); not for tests, whose many apps in one process would never be collected."""
     # FastAPI's /docs and /redoc load their scripts from a CDN; ours serve them from a package (routes/docs.py).
     app = FastAPI(title="matchmaker", version=__version__, description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.state.preloaded_reference = reference
     app.state.preloaded_encoder = encoder
+    app.state.freeze_heap = freeze_heap
     config = settings or get_settings()
     app.state.settings = config
     app.add_middleware(
@@ -157,3 +170,8 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
     ui.install(app)  # the reviewer page at /ui/, outside the OpenAPI document
     docs.install(app)  # /docs and /redoc, offline
     return app
+
+
+def serving_app() -> FastAPI:
+    """The factory of `matchmaker serve --workers N` (each worker process builds its own app)."""
+    return create_app(freeze_heap=True)

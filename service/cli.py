@@ -132,13 +132,13 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     if workers == 1:
         # Raw UTF-8 in a query (curl's `?province=新疆`) works instead of uvicorn's plain-text 400.
-        uvicorn.run(create_app(settings, encoder=encoder), host=bind_host, port=bind_port,
+        uvicorn.run(create_app(settings, encoder=encoder, freeze_heap=True), host=bind_host, port=bind_port,
                     http=Utf8TargetHttpToolsProtocol, access_log=settings.access_log)
         return
     # Each worker is a new process (spawned) that builds its app from the same MATCH_* environment and
     # loads the index saved just above; this process only supervises them.
     del encoder
-    uvicorn.run("service.app:create_app", factory=True, workers=workers, host=bind_host, port=bind_port,
+    uvicorn.run("service.app:serving_app", factory=True, workers=workers, host=bind_host, port=bind_port,
                 http=Utf8TargetHttpToolsProtocol, access_log=settings.access_log)
 
 
