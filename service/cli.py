@@ -333,7 +333,7 @@ def lists_create(
         pools = CandidatePools(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES),
                                config=settings.ranking, exact_scan_max=settings.exact_scan_max,
                                limit=settings.match_list_candidates, gap_stats=live.pool(ENTERPRISES).stats,
-                               catalogue=live.embedder.catalogue)
+                               catalogue=live.embedder.catalogue, history=live.history(session))
         lst = store.public(session, build.build_now(session, pools, body, resolved, "command line", _bars(quiet)))
     d = lst.demand
     out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "

@@ -102,11 +102,11 @@ class ListBuilder:
     def pools(self) -> CandidatePools:
         # Built on first use, so that a caller without the role is refused before any work.
         live, settings = self.live, self.settings
-        return CandidatePools(colleges=live.fresh_pool(self.session, COLLEGES),
-                              enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
+        pools = live.fresh_pools(self.session)
+        return CandidatePools(colleges=pools[COLLEGES.side], enterprises=pools[ENTERPRISES.side], config=self.ranking,
                               exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
                               gap_stats=live.pool(ENTERPRISES).stats, on_page=self.log_page,
-                              catalogue=self.state.reference.catalogue)
+                              catalogue=self.state.reference.catalogue, history=live.history(self.session))
 
     def log_page(self, enterprise_id: int, items: list[Item]) -> None:
         log_page(self.state, "match_list", {"asker_id": enterprise_id, "limit": self.settings.match_list_candidates},

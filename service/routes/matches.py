@@ -61,7 +61,8 @@ def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchPar
         raise NotFound.missing(asker.label, profile_id)
     query = profile_query(asker_pool, profile_id, is_enterprise=asker is ENTERPRISES)
     result = suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
-                     asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+                     asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats,
+                     history=live.history(session), wording=wording)
     is_enterprise = asker is ENTERPRISES
     return _json(logged(state, "enterprise_matches" if is_enterprise else "college_matches",
                         {"asker_id": profile_id, "filters": params.model_dump(mode="json", exclude_none=True)},
@@ -90,13 +91,14 @@ def college_matches(profile_id: ProfileId, params: Annotated[MatchParams, Query(
 def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep,
            state: StateDep, _: PrincipalDep, wording: WordingDep) -> Response:
     other = COLLEGES if body.side == Side.COLLEGES else ENTERPRISES
-    pool = live.fresh_pool(session, other)
+    pool = live.fresh_pools(session)[other.side]  # both: the history's centroids read either side
     vector = live.embedder.encode_texts([body.text])[0]
     query = text_query(vector, body.text, body.amount or 1, is_enterprise=other is COLLEGES,
                        location=(body.near.lat, body.near.lon) if body.near else None,
                        modes=frozenset(str(m) for m in body.modes), inferred=live.embedder.infer_codes(body.text))
     result = suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
-                     asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+                     asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, history=live.history(session),
+                     wording=wording)
     filters = body.model_dump(mode="json", exclude_none=True, exclude={"text", "side"})
     return _json(logged(state, "search", {"text": body.text, "side": str(body.side), "filters": filters}, None, None,
                         result))
