@@ -355,21 +355,23 @@ def train(
     version: Annotated[str | None, typer.Option(help="The model's version; default trained-<UTC time>.")] = None,
     activate: Annotated[bool, typer.Option("--activate", help="Make the new model active at once.")] = False,
 ) -> None:
-    """Train a ranker, evaluate it on held-out grouped folds and write it under $MATCH_HOME/rankers/.
+    """Train a ranker on the service's outcomes (and the dev set when given), evaluate it on held-out grouped
+    folds and write it under $MATCH_HOME/rankers/.
+
+    Outcomes: partnerships, accepted or rejected match-list entries, feedback on suggestions, and the logged
+    impressions (their features as served). With too few of them and no --dev-set it says so and exits 1.
 
     Example: matchmaker train --dev-set ../shared/data/partnerships_dev.jsonl --activate
     """
     from training.train import train as run
 
-    if dev_set is None:
-        err.print("[red]error:[/red] no training data: pass --dev-set PATH (the service's own outcomes are read "
-                  "once matching.outcomes is merged)")
-        raise typer.Exit(1)
     settings = get_settings()
-    with _domain_errors():
-        model = run(_store(), _encoder(settings.embedding_model, settings.embedding_batch_size),
-                    Reference.load(settings.data_dir), dev_set, folds=folds, version=version, config=settings.ranking,
-                    log=out.print)
+    encoder = _encoder(settings.embedding_model, settings.embedding_batch_size)
+    live = _live(encoder, save=False)
+    with _session() as session:
+        live.load(session)
+        model = run(_store(), encoder, Reference.load(settings.data_dir), dev_set, session=session, live=live,
+                    folds=folds, version=version, config=settings.ranking, log=out.print)
         out.print(f"wrote ranker {model.version}")
         if activate:
             _store().activate(model.version)

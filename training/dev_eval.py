@@ -243,8 +243,8 @@ def evaluate_dev(dev: DevSet, pools: DevPools, encoder: Encoder, config: Ranking
     return out
 
 
-def train_final(dev: DevSet, pools: DevPools, config: RankingSettings | None = None) -> tuple[np.ndarray, float]:
-    """Weights from every query of both directions (alpha chosen on inner folds), for the artifact."""
+def dev_rows(dev: DevSet, pools: DevPools, config: RankingSettings | None = None) -> list[Rows]:
+    """Every query of both directions, each its own group (below 2,000,000: apart from the outcomes')."""
     config = config or RankingSettings()
     history = history_of(dev, pools, dev.pairs)
     rows: list[Rows] = []
@@ -254,6 +254,12 @@ def train_final(dev: DevSet, pools: DevPools, config: RankingSettings | None = N
             r = rows_for(dev, pools, direction, q, history, config)
             r.query = q + (0 if d == 0 else 1_000_000)  # a query of each direction is its own group
             rows.append(r)
+    return rows
+
+
+def train_final(dev: DevSet, pools: DevPools, config: RankingSettings | None = None) -> tuple[np.ndarray, float]:
+    """Weights from every query of both directions (alpha chosen on inner folds), for the artifact."""
+    rows = dev_rows(dev, pools, config)
     alpha = choose_alpha(rows)
     return fit(rows, alpha).coef_, alpha
 
