@@ -1,5 +1,7 @@
 """Response shapes of suggestions: what a ranked partner carries so a person can check it."""
 
+from typing import Any
+
 from pydantic import BaseModel, Field, PrivateAttr, field_serializer
 
 from matching.rounding import Rounded, parts_of
@@ -91,3 +93,6 @@ class SuggestionsPublic(BaseModel):
     reason: str | None = Field(None, description="Why the list is empty, when it is")
     impression_id: int | None = Field(None, description="This page's impression (as logged for training): give "
                                       "it with feedback on a suggestion. Null when logging is off or skipped")
+    # The page's feature matrix as scored (rows: `data`, columns: matching.ranking.FEATURES), for the
+    # impression log: handed over as is, so logging costs the request no per-suggestion work.
+    _features: Any = PrivateAttr(None)

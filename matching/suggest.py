@@ -135,10 +135,13 @@ def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: in
     if result.scored is None or result.reason is not None:
         return SuggestionsPublic(data=[], count=0, offset=offset, limit=limit, reason=result.reason)
     scored = result.scored
+    rows = result.rows(offset, limit)
     data = [suggestion(pool, query, scored, i, offset + r + 1, config, stats, wording, also)
-            for r, i in enumerate(result.rows(offset, limit))]
+            for r, i in enumerate(rows)]
     reason = None if data else wording("empty.past_end", count=number(wording.lang, offset + 1))
-    return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
+    out = SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
+    out._features = np.column_stack([scored.values[f][rows] for f in FEATURES]) if rows else None
+    return out
 
 
 def ranked(scored: Scored) -> np.ndarray:

@@ -36,7 +36,7 @@ from matching.lists.schemas import (
 )
 from matching.live import LiveIndex
 from matching.outcomes.from_lists import from_entries
-from matching.outcomes.impressions import Item
+from matching.outcomes.impressions import FeatureRows
 from matching.outcomes.schemas import FromEntriesBody, FromEntriesPublic
 from matching.ranking import RankingSettings
 from matching.schemas import MAX_ID, OptionalName
@@ -108,7 +108,7 @@ class ListBuilder:
                               gap_stats=live.pool(ENTERPRISES).stats, on_page=self.log_page,
                               catalogue=self.state.reference.catalogue, history=live.history(self.session))
 
-    def log_page(self, enterprise_id: int, items: list[Item]) -> None:
+    def log_page(self, enterprise_id: int, items: FeatureRows) -> None:
         log_page(self.state, "match_list", {"asker_id": enterprise_id, "limit": self.settings.match_list_candidates},
                  "enterprise", enterprise_id, items)
 
