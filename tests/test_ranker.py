@@ -128,7 +128,7 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
         for c in by_id.values():  # both Xinjiang; a higher vocational college for 40 technicians and 12 unlevelled
             assert c["same_province"]["value"] == 1.0
             assert abs(c["kind_level"]["value"] - (40 * 1.0 + 12 * 0.5) / 52) <= 5e-5  # 4 decimals
-            assert c["partnered"]["value"] == c["collaborative"]["value"] == 0.0  # no history on this branch
+            assert c["partnered"]["value"] == c["collaborative"]["value"] == 0.0  # no partnership declared
         assert by_id[far["id"]]["same_city"]["value"] == 0.0
         assert all("In the same city" not in r for s in hand["data"] for r in s["reasons"])  # weight 0: silent
         assert {s["id"] for s in switched["data"]} == {near["id"], far["id"]}
