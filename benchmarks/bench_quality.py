@@ -60,6 +60,7 @@ def dev_quality(path: Path, folds: int, model: str | None) -> None:
     import tempfile
 
     from embeddings.encoder import DEFAULT_MODEL, load_encoder
+    from matching.ranking import RankingSettings, calibrated
     from matching.reference import Reference
     from training import devset
     from training.dev_eval import DIRECTIONS as DEV_DIRECTIONS
@@ -70,7 +71,9 @@ def dev_quality(path: Path, folds: int, model: str | None) -> None:
     dev = devset.load(path)
     with tempfile.TemporaryDirectory() as tmp:
         pools = import_devset(dev, encoder, Reference.load(Path("data")), Path(tmp))
-        evaluation = evaluate_dev(dev, pools, encoder, folds=folds, log=print)
+        # The service's listing threshold for this model (embeddings/thresholds.json), as it would serve.
+        evaluation = evaluate_dev(dev, pools, encoder, calibrated(RankingSettings(), encoder.name), folds=folds,
+                                  log=print)
     print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, model {model or DEFAULT_MODEL}: {len(dev.colleges)} "
           f"colleges, {len(dev.enterprises)} enterprises (partners of kind enterprise), {len(dev.pairs)} partnerships, "
           f"{folds} folds grouped by query ({time.perf_counter() - started:.0f} s)\n")

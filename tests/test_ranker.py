@@ -55,6 +55,25 @@ def test_estimator_contract_and_learning() -> None:
         est.predict(X[:, :3])  # another number of features
 
 
+def test_sample_weight_balances_sets_that_disagree() -> None:
+    # Two "worlds": in the first the partner maximises x0, in the second x3 (as dev and synthetic disagree).
+    X, y, groups = _planted()
+    rng = np.random.default_rng(1)
+    X2 = rng.random(X.shape)
+    y2 = np.zeros(len(X2))
+    for g in range(40):
+        rows = np.flatnonzero(groups == g)
+        y2[rows[np.argmax(X2[rows, 3])]] = 1.0
+    both_X, both_y, both_g = np.vstack([X, X2]), np.concatenate([y, y2]), np.concatenate([groups, groups + 40])
+    only_first = np.concatenate([np.ones(len(y)), np.zeros(len(y2))])
+    first = PairwiseLinearRanker(alpha=1e-4).fit(both_X, both_y, both_g, sample_weight=only_first).coef_
+    assert np.allclose(first, PairwiseLinearRanker(alpha=1e-4).fit(X, y, groups).coef_, atol=1e-6)
+    second = PairwiseLinearRanker(alpha=1e-4).fit(both_X, both_y, both_g, sample_weight=1 - only_first).coef_
+    assert second[3] > second[0]  # the weight follows the set that counts
+    with pytest.raises(ValueError, match="sample_weight"):
+        PairwiseLinearRanker().fit(X, y, groups, sample_weight=-np.ones(len(y)))
+
+
 def _model(version: str, weights: dict[str, float] | None = None, schema: str = FEATURE_SCHEMA) -> RankerModel:
     return RankerModel(version=version, feature_schema=schema, features=list(FEATURES),
                        weights=weights or {f: 1.0 for f in FEATURES})
