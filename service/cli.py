@@ -354,6 +354,9 @@ def train(
     folds: Annotated[int, typer.Option(min=2, max=20, help="Grouped folds (by query) for the held-out figures.")] = 5,
     version: Annotated[str | None, typer.Option(help="The model's version; default trained-<UTC time>.")] = None,
     activate: Annotated[bool, typer.Option("--activate", help="Make the new model active at once.")] = False,
+    synthetic_seed: Annotated[int | None, typer.Option(
+        "--synthetic-seed", help="Also train on the synthetic labelled set of this seed (11: the tuning seed; "
+        "7, 13, 17 are held out), weighing as much as the real data, so the model holds in both worlds.")] = None,
 ) -> None:
     """Train a ranker on the service's outcomes (and the dev set when given), evaluate it on held-out grouped
     folds and write it under $MATCH_HOME/rankers/.
@@ -361,7 +364,7 @@ def train(
     Outcomes: partnerships, accepted or rejected match-list entries, feedback on suggestions, and the logged
     impressions (their features as served). With too few of them and no --dev-set it says so and exits 1.
 
-    Example: matchmaker train --dev-set ../shared/data/partnerships_dev.jsonl --activate
+    Example: matchmaker train --dev-set ../shared/data/partnerships_dev.jsonl --synthetic-seed 11 --activate
     """
     from training.train import train as run
 
@@ -370,8 +373,14 @@ def train(
     live = _live(encoder, save=False)
     with _session() as session:
         live.load(session)
+        synthetic = None
+        if synthetic_seed is not None:
+            from training.labelled_pairs import generate_labelled
+
+            synthetic = generate_labelled(seed=synthetic_seed)
         model = run(_store(), encoder, Reference.load(settings.data_dir), dev_set, session=session, live=live,
-                    folds=folds, version=version, config=settings.ranking, log=out.print)
+                    folds=folds, version=version, config=settings.ranking, synthetic=synthetic,
+                    synthetic_seed=synthetic_seed, log=out.print)
         out.print(f"wrote ranker {model.version}")
         if activate:
             _store().activate(model.version)

@@ -25,6 +25,7 @@ from tests.conftest import college_body
 from tests.test_cli import runner
 from tests.test_match_lists_api import XINJIANG, all_entries, create_list, decide, ok, seed
 from training import outcome_rows
+from training.labelled_pairs import generate_labelled
 from training.outcome_rows import COLLEGE_GROUP, ENTERPRISE_GROUP
 from training.train import NotEnoughData, train
 
@@ -126,6 +127,15 @@ def test_outcomes_become_labelled_rows_with_logged_features(
     assert {r["method"] for r in model.metrics["held_out"] if r["direction"] == "outcomes (both)"} == {
         "trained", "hand weights"}
     assert abs(sum(model.weights.values()) - 1) < 1e-9
+    # Beside a (small) synthetic labelled set, the two worlds weighing the same: counted, and it moves the weights.
+    labelled = generate_labelled(n_pairs=20, n_distractor_colleges=10, n_distractor_enterprises=10, seed=11)
+    with make_sessionmaker(engine)() as session:
+        both = train(store, encoder, reference, session=session, live=live, folds=2, version="outcomes-2",
+                     config=settings.ranking, synthetic=labelled, synthetic_seed=11)
+    assert both.data_summary["synthetic"] | {"queries": 0} == {
+        "seed": 11, "colleges": 26, "enterprises": 24, "pairs": 20, "queries": 0, "share": 0.5}
+    assert both.data_summary["synthetic"]["queries"] > 20  # both directions
+    assert both.weights != model.weights and abs(sum(both.weights.values()) - 1) < 1e-9
     with make_sessionmaker(engine)() as session, pytest.raises(NotEnoughData, match="not enough outcomes"):
         train(store, encoder, reference, session=session, live=live, folds=len(data.rows) + 1)
 

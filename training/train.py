@@ -35,6 +35,10 @@ from training.dev_eval import (
     ranking_of,
     temporary_directory,
 )
+from training.joint import as_devset, choose, fit_shared
+from training.labelled_pairs import LabelledSet
+
+SYNTHETIC_GROUP = 10_000_000
 
 
 class NotEnoughData(DomainError):
@@ -79,8 +83,11 @@ def _summary(per_fold: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: Path | None = None, *,
           session: Session | None = None, live: LiveIndex | None = None, folds: int = 5,
           version: str | None = None, config: RankingSettings | None = None,
+          synthetic: LabelledSet | None = None, synthetic_seed: int | None = None,
           log: Callable[[str], None] = lambda s: None) -> RankerModel:
-    """`session` and `live`: the service's database and its loaded pools (outcomes are read from them)."""
+    """`session` and `live`: the service's database and its loaded pools (outcomes are read from them).
+    `synthetic`: a labelled set (training/labelled_pairs.py) trained on beside the real data, the two
+    worlds weighing the same in the loss (training/joint.py: the recipe that holds on both)."""
     config = config or RankingSettings()
     hand = np.array([config.weights.normalised()[f] for f in FEATURES])
     outcomes = outcome_rows.build(session, live, config) if session is not None and live is not None else None
@@ -89,7 +96,7 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
         s = outcomes.summary
         log(f"outcomes: {s['groups']} queries with a positive and a negative, {s['positives']} positives, "
             f"{s['negatives']} negatives; events {s['events']}")
-    if dev_set is None and len(out_rows) < folds:
+    if dev_set is None and synthetic is None and len(out_rows) < folds:
         raise NotEnoughData(
             f"not enough outcomes to train: {len(out_rows)} queries (an enterprise or college asking) have both a "
             f"positive and a negative, {folds} are needed for {folds} grouped folds. Declare partnerships, give "
@@ -111,6 +118,19 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
             data["dev_set"] = {"path": str(dev_set), "records": dev.records, "colleges": len(dev.colleges),
                                "enterprises": len(dev.enterprises), "partnerships": len(dev.pairs),
                                "partner_kinds": ["enterprise"], "queries": len(extra)}
+        synthetic_rows: list[Rows] = []
+        if synthetic is not None:
+            labelled = as_devset(synthetic)
+            (Path(tmp) / "synthetic").mkdir()
+            log(f"synthetic labelled set: {len(labelled.colleges)} colleges, {len(labelled.enterprises)} "
+                f"enterprises, {len(labelled.pairs)} true pairs")
+            synthetic_rows = dev_rows(labelled, import_devset(labelled, encoder, reference, Path(tmp) / "synthetic"),
+                                      config)
+            for r in synthetic_rows:
+                r.query += SYNTHETIC_GROUP  # apart from the dev set's groups
+            data["synthetic"] = {"seed": synthetic_seed, "colleges": len(labelled.colleges),
+                                 "enterprises": len(labelled.enterprises), "pairs": len(labelled.pairs),
+                                 "queries": len(synthetic_rows), "share": 0.5}
     if len(out_rows) >= folds:
         per_fold = held_out(out_rows, extra, hand, folds)
         summary += _summary(per_fold)
@@ -120,8 +140,14 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
     elif out_rows:
         log(f"outcomes: {len(out_rows)} queries, fewer than {folds}: trained on, not evaluated on their own")
     rows = out_rows + extra
-    alpha = choose_alpha(rows)
-    weights = fit(rows, alpha).coef_
+    if synthetic_rows and not rows:
+        rows = synthetic_rows
+    if synthetic_rows and rows is not synthetic_rows:
+        alpha, shares = choose([rows, synthetic_rows], [[0.5, 0.5]])
+        weights = fit_shared([rows, synthetic_rows], alpha, shares).coef_
+    else:
+        alpha = choose_alpha(rows)
+        weights = fit(rows, alpha).coef_
     model = RankerModel(
         version=version or datetime.now(UTC).strftime("trained-%Y%m%dT%H%M%S"),
         feature_schema=FEATURE_SCHEMA, features=list(FEATURES),
