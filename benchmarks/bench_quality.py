@@ -132,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "trained and evaluated on held-out grouped folds, both directions.")
     parser.add_argument("--folds", type=int, default=5, help="Grouped folds for --dev-set.")
     parser.add_argument("--model", default=None, help="Embedding model for --dev-set (default: the service's).")
+    parser.add_argument("--ranker", type=Path, help="Labelled sets: rank with this model file "
+                        "($MATCH_HOME/rankers/VERSION.json) instead of the hand weights.")
     parser.add_argument("--joint", action="store_true", help="With --dev-set: one model over the dev set and the "
                         "labelled set of --seed, held-out folds of both (training/joint.py).")
     parser.add_argument("--recipe", action="append", help="With --joint: the recipes to run (default all).")
@@ -142,9 +144,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.dev_set:
         dev_quality(args.dev_set, args.folds, args.model)
         return
+    ranking = None
+    if args.ranker:
+        from matching.rankers import RankerModel
+        from matching.ranking import RankingSettings
+
+        # A trained model as the service serves it: its weights and listing threshold, the service's
+        # calibrated min_similarity; "ranker" in the tables below is then this model.
+        model = RankerModel.model_validate_json(args.ranker.read_text(encoding="utf-8"))
+        ranking = model.settings(RankingSettings())
+        print(f"ranker: {model.version} ({args.ranker})")
     evaluations = []
     for seed in args.seed or [7]:
-        evaluation = evaluate(seed=seed, log=print, cache=args.cache)
+        evaluation = evaluate(seed=seed, ranking=ranking, log=print, cache=args.cache)
         evaluations.append(evaluation)
         print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, seed {evaluation.seed}: {evaluation.colleges} "
               f"colleges, {evaluation.enterprises} enterprises, {evaluation.pairs} true pairs "

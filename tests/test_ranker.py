@@ -173,7 +173,8 @@ def test_grouped_folds_never_leak_a_query(tmp_path: Path, reference: Reference, 
             assert not set(train) & set(test)
         assert sorted(q for t in tests for q in t) == sorted({q for t in tests for q in t})  # each query once
     methods = {r["method"] for r in evaluation.summary()}
-    assert methods == {"trained", "hand weights", "BM25 (bm25s)", "dense (one vector per profile)"}
+    assert methods == {"trained", "hand weights", "hand weights, every candidate", "BM25 (bm25s)",
+                       "dense (one vector per profile)"}
     for weights in evaluation.weights[DIRECTIONS[0]]:
         assert abs(sum(weights.values()) - 1) < 1e-9 and min(weights.values()) >= 0
     assert json.dumps(evaluation.summary())  # plain data for the artifact
