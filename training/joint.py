@@ -48,7 +48,10 @@ class Part:
 
 
 def load_part(name: str, dev: DevSet, encoder: Encoder, reference: Reference, directory: Path) -> Part:
-    pools = import_devset(dev, encoder, reference, directory)
+    return part_of(name, dev, import_devset(dev, encoder, reference, directory))
+
+
+def part_of(name: str, dev: DevSet, pools: DevPools) -> Part:
     colleges = [profile_text(r, "college") for r in dev.colleges]
     enterprises = [profile_text(r, "enterprise") for r in dev.enterprises]
     return Part(name, dev, pools, {DIRECTIONS[0]: (enterprises, colleges), DIRECTIONS[1]: (colleges, enterprises)})
@@ -144,6 +147,19 @@ class JointEvaluation:
             lines.append(f"| {recipe} | {part} | {direction} | {method} | " + " | ".join(cells) + " |")
         return "\n".join(lines)
 
+    def summary(self) -> list[dict[str, Any]]:
+        """Rows like training.dev_eval's summary, `direction` naming the set too (for a model's metrics)."""
+        out = []
+        for (recipe, part, direction, method), per_fold in self.results.items():
+            row: dict[str, Any] = {"direction": f"{part}: {direction}", "method": f"{method} ({recipe})",
+                                   "folds": len(per_fold)}
+            for metric in ("recall@10", "mrr", "ndcg@10"):
+                values = np.array([v[metric] for v in per_fold])
+                row[metric] = float(values.mean())
+                row[metric + " sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+            out.append(row)
+        return out
+
     def differences(self, recipe: str, method: str, against: str) -> list[str]:
         """Per set and direction: the mean over folds of (method − against) Recall@10, and its sd over folds."""
         out = []
@@ -152,8 +168,9 @@ class JointEvaluation:
                 continue
             other = self.results[(recipe, part, direction, against)]
             diff = np.array([a["recall@10"] - b["recall@10"] for a, b in zip(per_fold, other, strict=True)])
+            sd = diff.std(ddof=1) if len(diff) > 1 else 0.0
             out.append(f"- {recipe}, {part}, {direction}: {method} − {against}: Recall@10 {diff.mean():+.3f} "
-                       f"± {diff.std(ddof=1):.3f} (sd over folds of the paired difference)")
+                       f"± {sd:.3f} (sd over folds of the paired difference)")
         return out
 
 

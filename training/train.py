@@ -35,7 +35,7 @@ from training.dev_eval import (
     ranking_of,
     temporary_directory,
 )
-from training.joint import as_devset, choose, fit_shared
+from training.joint import as_devset, choose, evaluate_joint, fit_shared, part_of
 from training.labelled_pairs import LabelledSet
 
 SYNTHETIC_GROUP = 10_000_000
@@ -124,10 +124,17 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
             (Path(tmp) / "synthetic").mkdir()
             log(f"synthetic labelled set: {len(labelled.colleges)} colleges, {len(labelled.enterprises)} "
                 f"enterprises, {len(labelled.pairs)} true pairs")
-            synthetic_rows = dev_rows(labelled, import_devset(labelled, encoder, reference, Path(tmp) / "synthetic"),
-                                      config)
+            synthetic_pools = import_devset(labelled, encoder, reference, Path(tmp) / "synthetic")
+            synthetic_rows = dev_rows(labelled, synthetic_pools, config)
             for r in synthetic_rows:
                 r.query += SYNTHETIC_GROUP  # apart from the dev set's groups
+            if dev_set is not None:
+                # The served recipe judged on held-out folds of both sets (training/joint.py).
+                joint = evaluate_joint([part_of("dev", dev, pools), part_of("synthetic", labelled, synthetic_pools)],
+                                       config, folds, ["joint, equal shares"], log=log)
+                summary += joint.summary()
+                for line in joint.differences("joint, equal shares", "trained", "hand weights"):
+                    log(line)
             data["synthetic"] = {"seed": synthetic_seed, "colleges": len(labelled.colleges),
                                  "enterprises": len(labelled.enterprises), "pairs": len(labelled.pairs),
                                  "queries": len(synthetic_rows), "share": 0.5}
