@@ -31,7 +31,7 @@ from embeddings.encoder import load_encoder
 from matching.outcomes.models import Impression
 from matching.ranking import FEATURES
 from matching.reference import Reference
-from matching.results import SuggestionsPublic
+from matching.results import FeatureMatrix, SuggestionsPublic
 from service.app import create_app
 from service.bootstrap import bootstrap
 from service.impressions import items_of, log_page, page_items
@@ -117,7 +117,8 @@ def main() -> None:
             # suggest() makes it while scoring.
             cost: list[float] = []
             for page in pages * 3:
-                page._features = np.array([[s.components[f].value for f in FEATURES] for s in page.data])
+                page._features = FeatureMatrix(np.array([[s.components[f].value for f in FEATURES]
+                                                         for s in page.data]))
                 t0 = time.perf_counter()
                 log_page(state, "enterprise_matches", {"asker_id": 0, "filters": {"limit": limit}}, "enterprise", 0,
                          page_items(page))

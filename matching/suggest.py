@@ -32,7 +32,7 @@ from matching.ranking import (
     keyword_overlaps,
     score,
 )
-from matching.results import SuggestionsPublic
+from matching.results import FeatureMatrix, SuggestionsPublic
 
 FIRST_K = 64
 PLACE_K = 8  # per gap, from the colleges in the enterprise's provinces (approximate indexes only)
@@ -140,7 +140,7 @@ def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: in
             for r, i in enumerate(rows)]
     reason = None if data else wording("empty.past_end", count=number(wording.lang, offset + 1))
     out = SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
-    out._features = np.column_stack([scored.values[f][rows] for f in FEATURES]) if rows else None
+    out._features = FeatureMatrix(np.column_stack([scored.values[f][rows] for f in FEATURES])) if rows else None
     return out
 
 

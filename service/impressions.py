@@ -37,7 +37,7 @@ def page_items(result: SuggestionsPublic) -> list[Item] | FeatureRows:
     if result._features is None or len(result._features) != len(result.data):
         return items_of(result.data)
     return FeatureRows([s.id for s in result.data], [s.rank for s in result.data], [s.score for s in result.data],
-                       FEATURES, result._features)
+                       FEATURES, result._features.values)
 
 
 def logged(state: AppState, kind: str, query: dict[str, Any], asker_side: str | None, asker_id: int | None,
