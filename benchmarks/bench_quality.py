@@ -60,6 +60,7 @@ def dev_quality(path: Path, folds: int, model: str | None) -> None:
     import tempfile
 
     from embeddings.encoder import DEFAULT_MODEL, load_encoder
+    from matching.ranking import RankingSettings, calibrated
     from matching.reference import Reference
     from training import devset
     from training.dev_eval import DIRECTIONS as DEV_DIRECTIONS
@@ -70,7 +71,9 @@ def dev_quality(path: Path, folds: int, model: str | None) -> None:
     dev = devset.load(path)
     with tempfile.TemporaryDirectory() as tmp:
         pools = import_devset(dev, encoder, Reference.load(Path("data")), Path(tmp))
-        evaluation = evaluate_dev(dev, pools, encoder, folds=folds, log=print)
+        # The service's listing threshold for this model (embeddings/thresholds.json), as it would serve.
+        evaluation = evaluate_dev(dev, pools, encoder, calibrated(RankingSettings(), encoder.name), folds=folds,
+                                  log=print)
     print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, model {model or DEFAULT_MODEL}: {len(dev.colleges)} "
           f"colleges, {len(dev.enterprises)} enterprises (partners of kind enterprise), {len(dev.pairs)} partnerships, "
           f"{folds} folds grouped by query ({time.perf_counter() - started:.0f} s)\n")
@@ -84,6 +87,43 @@ def dev_quality(path: Path, folds: int, model: str | None) -> None:
                   f"MRR {ours['mrr'] - theirs['mrr']:+.3f}, nDCG@10 {ours['ndcg@10'] - theirs['ndcg@10']:+.3f}")
 
 
+def joint_quality(path: Path, seed: int, folds: int, model: str | None, recipes: Sequence[str] | None) -> None:
+    """One model over the dev set and the labelled set of `seed`, on held-out grouped folds of both
+    (training/joint.py), against the hand weights and BM25, per recipe."""
+    import tempfile
+
+    from embeddings.encoder import DEFAULT_MODEL, load_encoder
+    from matching.ranking import RankingSettings, calibrated
+    from matching.reference import Reference
+    from training import devset
+    from training.joint import RECIPES, as_devset, evaluate_joint, load_part
+    from training.labelled_pairs import generate_labelled
+
+    started = time.perf_counter()
+    encoder = load_encoder(model or DEFAULT_MODEL)
+    reference = Reference.load(Path("data"))
+    config = calibrated(RankingSettings(), encoder.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "dev").mkdir()
+        (Path(tmp) / "synthetic").mkdir()
+        parts = [load_part("dev", devset.load(path), encoder, reference, Path(tmp) / "dev"),
+                 load_part(f"synthetic seed {seed}", as_devset(generate_labelled(seed=seed)), encoder, reference,
+                           Path(tmp) / "synthetic")]
+        print(f"imported both sets in {time.perf_counter() - started:.0f} s", flush=True)
+        evaluation = evaluate_joint(parts, config, folds, recipes or tuple(RECIPES),
+                                    log=lambda s: print(s, flush=True))
+    print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, model {encoder.name} (min_similarity "
+          f"{config.min_similarity}), {folds} folds grouped by query ({time.perf_counter() - started:.0f} s)\n")
+    print(evaluation.table())
+    print()
+    for recipe in evaluation.chosen:
+        for line in evaluation.differences(recipe, "trained", "hand weights") + evaluation.differences(
+                recipe, "trained", "BM25"):
+            print(line)
+        for k, chosen in enumerate(evaluation.chosen[recipe]):
+            print(f"  {recipe} fold {k + 1}: {chosen}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, action="append", help="Labelled set seed, repeatable (default 7).")
@@ -92,13 +132,31 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "trained and evaluated on held-out grouped folds, both directions.")
     parser.add_argument("--folds", type=int, default=5, help="Grouped folds for --dev-set.")
     parser.add_argument("--model", default=None, help="Embedding model for --dev-set (default: the service's).")
+    parser.add_argument("--ranker", type=Path, help="Labelled sets: rank with this model file "
+                        "($MATCH_HOME/rankers/VERSION.json) instead of the hand weights.")
+    parser.add_argument("--joint", action="store_true", help="With --dev-set: one model over the dev set and the "
+                        "labelled set of --seed, held-out folds of both (training/joint.py).")
+    parser.add_argument("--recipe", action="append", help="With --joint: the recipes to run (default all).")
     args = parser.parse_args(argv)
+    if args.dev_set and args.joint:
+        joint_quality(args.dev_set, (args.seed or [7])[0], args.folds, args.model, args.recipe)
+        return
     if args.dev_set:
         dev_quality(args.dev_set, args.folds, args.model)
         return
+    ranking = None
+    if args.ranker:
+        from matching.rankers import RankerModel
+        from matching.ranking import RankingSettings
+
+        # A trained model as the service serves it: its weights and listing threshold, the service's
+        # calibrated min_similarity; "ranker" in the tables below is then this model.
+        model = RankerModel.model_validate_json(args.ranker.read_text(encoding="utf-8"))
+        ranking = model.settings(RankingSettings())
+        print(f"ranker: {model.version} ({args.ranker})")
     evaluations = []
     for seed in args.seed or [7]:
-        evaluation = evaluate(seed=seed, log=print, cache=args.cache)
+        evaluation = evaluate(seed=seed, ranking=ranking, log=print, cache=args.cache)
         evaluations.append(evaluation)
         print(f"\n{datetime.now(UTC):%Y-%m-%d}, {platform.node()}, seed {evaluation.seed}: {evaluation.colleges} "
               f"colleges, {evaluation.enterprises} enterprises, {evaluation.pairs} true pairs "

@@ -27,7 +27,9 @@ from embeddings.files import digest, write_text_atomic
 from embeddings.index import VectorIndex
 from embeddings.texts import text_key
 from matching.embedding import Embedder
+from matching.history import History
 from matching.keywords import KeywordStats
+from matching.live_history import LiveHistory
 from matching.models import Enterprise, IndexVersion, utcnow
 from matching.pool import Pool, db_version, load_cards
 from matching.progress import ProgressFactory, no_progress
@@ -63,6 +65,7 @@ class LiveIndex:
                                    infer_codes=embedder.infer_codes)
                       for side, spec in SIDES.items()}
         self.rebuilt: dict[Side, str] = {}  # why each side was rebuilt at the last load, for logs and tests
+        self.partners = LiveHistory(self.pools[Side.COLLEGES], self.pools[Side.ENTERPRISES])
 
     def pool(self, spec: SideSpec) -> Pool:
         return self.pools[spec.side]
@@ -119,6 +122,11 @@ class LiveIndex:
                     log.info("%s changed outside this process; reloading its index", spec.side)
                     self.load_side(session, spec, use_saved=False)
         return pool
+
+    def history(self, session: Session) -> History:
+        """The partnerships on record, for the collaborative and partnered features (call after the pools
+        are fresh: centroids follow their units)."""
+        return self.partners.fresh(session)
 
     # --- loading, rebuilding, saving -----------------------------------------------------------------
 

@@ -1,5 +1,8 @@
 """Response shapes of suggestions: what a ranked partner carries so a person can check it."""
 
+from typing import Any
+
+import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr, field_serializer
 
 from matching.rounding import Rounded, parts_of
@@ -83,6 +86,24 @@ class SuggestionPublic(BaseModel):
 REASONS_BY_LANGUAGE = "reasons_by_language"
 
 
+class FeatureMatrix:
+    """A page's feature values as scored (rows: suggestions, columns: matching.ranking.FEATURES). Compared by
+    value: pydantic compares private attributes when comparing models, and an array's == is elementwise."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Any) -> None:
+        self.values = values
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FeatureMatrix) and bool(np.array_equal(self.values, other.values))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
 class SuggestionsPublic(BaseModel):
     data: list[SuggestionPublic]
     count: int = Field(description="Suggestions on this page")
@@ -91,3 +112,6 @@ class SuggestionsPublic(BaseModel):
     reason: str | None = Field(None, description="Why the list is empty, when it is")
     impression_id: int | None = Field(None, description="This page's impression (as logged for training): give "
                                       "it with feedback on a suggestion. Null when logging is off or skipped")
+    # The page's feature matrix as scored (rows: `data`, columns: matching.ranking.FEATURES), for the
+    # impression log: handed over as is, so logging costs the request no per-suggestion work.
+    _features: "FeatureMatrix | None" = PrivateAttr(None)

@@ -32,7 +32,7 @@ from matching.ranking import (
     keyword_overlaps,
     score,
 )
-from matching.results import SuggestionsPublic
+from matching.results import FeatureMatrix, SuggestionsPublic
 
 FIRST_K = 64
 PLACE_K = 8  # per gap, from the colleges in the enterprise's provinces (approximate indexes only)
@@ -135,10 +135,13 @@ def suggest(pool: Pool, query: Query, where: MatchFilter, limit: int, offset: in
     if result.scored is None or result.reason is not None:
         return SuggestionsPublic(data=[], count=0, offset=offset, limit=limit, reason=result.reason)
     scored = result.scored
+    rows = result.rows(offset, limit)
     data = [suggestion(pool, query, scored, i, offset + r + 1, config, stats, wording, also)
-            for r, i in enumerate(result.rows(offset, limit))]
+            for r, i in enumerate(rows)]
     reason = None if data else wording("empty.past_end", count=number(wording.lang, offset + 1))
-    return SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
+    out = SuggestionsPublic(data=data, count=len(data), offset=offset, limit=limit, reason=reason)
+    out._features = FeatureMatrix(np.column_stack([scored.values[f][rows] for f in FEATURES])) if rows else None
+    return out
 
 
 def ranked(scored: Scored) -> np.ndarray:

@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import Response
 
 from matching.live import LiveIndex
-from matching.outcomes.impressions import Item
+from matching.outcomes.impressions import FeatureRows, Item
 from matching.results import SuggestionsPublic
-from service.impressions import items_of, log_page, ranker_version
+from service.impressions import log_page, page_items, ranker_version
 from service.state import AppState
 
 NULL_ID = b'"impression_id":null}'  # how a serialised page ends: impression_id is its last field
@@ -24,12 +24,14 @@ NULL_ID = b'"impression_id":null}'  # how a serialised page ends: impression_id 
 @dataclass(frozen=True)
 class CachedPage:
     body: bytes  # the page's JSON, ending in NULL_ID
-    items: list[Item]
+    items: list[Item] | FeatureRows
 
 
 def generation(state: AppState, live: LiveIndex) -> Hashable:
-    """What every cached answer depends on besides the request: both sides' data and the ranker."""
-    return (tuple(sorted((str(side), pool.version) for side, pool in live.pools.items())), ranker_version(state))
+    """What every cached answer depends on besides the request: both sides' data, the partnerships
+    (as last read by `live.history(session)`: call that first) and the ranker."""
+    return (tuple(sorted((str(side), pool.version) for side, pool in live.pools.items())),
+            live.partners.signature, ranker_version(state))
 
 
 def json_response(body: bytes, hit: bool) -> Response:
@@ -46,9 +48,9 @@ def suggestions_page(state: AppState, key: Hashable, kind: str, query: dict[str,
         result.impression_id = None
         body = result.model_dump_json().encode()
         if not body.endswith(NULL_ID):  # a changed model: correct, only not cacheable this way
-            result.impression_id = log_page(state, kind, query, asker_side, asker_id, items_of(result.data))
+            result.impression_id = log_page(state, kind, query, asker_side, asker_id, page_items(result))
             return json_response(result.model_dump_json().encode(), hit=False)
-        page = CachedPage(body, items_of(result.data))
+        page = CachedPage(body, page_items(result))
         state.results.put(key, page)
     impression = log_page(state, kind, query, asker_side, asker_id, page.items)
     if impression is None:

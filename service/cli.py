@@ -334,7 +334,7 @@ def lists_create(
         pools = CandidatePools(colleges=live.pool(COLLEGES), enterprises=live.pool(ENTERPRISES),
                                config=settings.ranking, exact_scan_max=settings.exact_scan_max,
                                limit=settings.match_list_candidates, gap_stats=live.pool(ENTERPRISES).stats,
-                               catalogue=live.embedder.catalogue)
+                               catalogue=live.embedder.catalogue, history=live.history(session))
         lst = store.public(session, build.build_now(session, pools, body, resolved, "command line", _bars(quiet)))
     d = lst.demand
     out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "
@@ -355,22 +355,33 @@ def train(
     folds: Annotated[int, typer.Option(min=2, max=20, help="Grouped folds (by query) for the held-out figures.")] = 5,
     version: Annotated[str | None, typer.Option(help="The model's version; default trained-<UTC time>.")] = None,
     activate: Annotated[bool, typer.Option("--activate", help="Make the new model active at once.")] = False,
+    synthetic_seed: Annotated[int | None, typer.Option(
+        "--synthetic-seed", help="Also train on the synthetic labelled set of this seed (11: the tuning seed; "
+        "7, 13, 17 are held out), weighing as much as the real data, so the model holds in both worlds.")] = None,
 ) -> None:
-    """Train a ranker, evaluate it on held-out grouped folds and write it under $MATCH_HOME/rankers/.
+    """Train a ranker on the service's outcomes (and the dev set when given), evaluate it on held-out grouped
+    folds and write it under $MATCH_HOME/rankers/.
 
-    Example: matchmaker train --dev-set ../shared/data/partnerships_dev.jsonl --activate
+    Outcomes: partnerships, accepted or rejected match-list entries, feedback on suggestions, and the logged
+    impressions (their features as served). With too few of them and no --dev-set it says so and exits 1.
+
+    Example: matchmaker train --dev-set ../shared/data/partnerships_dev.jsonl --synthetic-seed 11 --activate
     """
     from training.train import train as run
 
-    if dev_set is None:
-        err.print("[red]error:[/red] no training data: pass --dev-set PATH (the service's own outcomes are read "
-                  "once matching.outcomes is merged)")
-        raise typer.Exit(1)
     settings = get_settings()
-    with _domain_errors():
-        model = run(_store(), _encoder(settings.embedding_model, settings.embedding_batch_size),
-                    Reference.load(settings.data_dir), dev_set, folds=folds, version=version, config=settings.ranking,
-                    log=out.print)
+    encoder = _encoder(settings.embedding_model, settings.embedding_batch_size)
+    live = _live(encoder, save=False)
+    with _session() as session:
+        live.load(session)
+        synthetic = None
+        if synthetic_seed is not None:
+            from training.labelled_pairs import generate_labelled
+
+            synthetic = generate_labelled(seed=synthetic_seed)
+        model = run(_store(), encoder, Reference.load(settings.data_dir), dev_set, session=session, live=live,
+                    folds=folds, version=version, config=settings.ranking, synthetic=synthetic,
+                    synthetic_seed=synthetic_seed, log=out.print)
         out.print(f"wrote ranker {model.version}")
         if activate:
             _store().activate(model.version)

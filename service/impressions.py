@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from matching.outcomes.impressions import Item
-from matching.ranking import RANKER_VERSION
+from matching.outcomes.impressions import FeatureRows, Item
+from matching.ranking import FEATURES, RANKER_VERSION
 from matching.results import SuggestionPublic, SuggestionsPublic
 from service.state import AppState
 
@@ -21,7 +21,7 @@ def items_of(suggestions: list[SuggestionPublic]) -> list[Item]:
 
 
 def log_page(state: AppState, kind: str, query: dict[str, Any], asker_side: str | None, asker_id: int | None,
-             items: list[Item]) -> int | None:
+             items: list[Item] | FeatureRows) -> int | None:
     """Queue the page for the log; its impression id, or None when logging is off, the page is empty,
     or the writer's queue is full."""
     writer = state.impressions
@@ -31,7 +31,17 @@ def log_page(state: AppState, kind: str, query: dict[str, Any], asker_side: str 
                          asker_id=asker_id, items=items)
 
 
+def page_items(result: SuggestionsPublic) -> list[Item] | FeatureRows:
+    """The page's items: the scored feature matrix when suggest() kept it (no per-suggestion work here),
+    else built from the components."""
+    if result._features is None or len(result._features) != len(result.data):
+        return items_of(result.data)
+    return FeatureRows([s.id for s in result.data], [s.rank for s in result.data], [s.score for s in result.data],
+                       FEATURES, result._features.values)
+
+
 def logged(state: AppState, kind: str, query: dict[str, Any], asker_side: str | None, asker_id: int | None,
            result: SuggestionsPublic) -> SuggestionsPublic:
-    result.impression_id = log_page(state, kind, query, asker_side, asker_id, items_of(result.data))
+    if state.impressions is not None:  # nothing to build when logging is off
+        result.impression_id = log_page(state, kind, query, asker_side, asker_id, page_items(result))
     return result

@@ -465,6 +465,14 @@ def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+def settle(api: TestClient) -> None:
+    """Pages served before (impressions) are written by a background thread: let it finish first, so that only
+    the request under test could change the database."""
+    writer = api.app.state.matchmaker.impressions  # type: ignore[attr-defined]
+    if writer is not None:
+        assert writer.flush()
+
+
 def send(api: TestClient, method: str, path: str, body: Any, headers: dict[str, str]) -> Any:
     if body is None:
         return api.request(method, path, headers=headers)
@@ -486,6 +494,7 @@ def test_client_mistake_is_refused_and_changes_nothing(
     path = path(seed) if callable(path) else path
     body = body(seed) if callable(body) else body
     extra = headers(seed) if callable(headers) else headers or {}
+    settle(api)
     before = snapshot(engine)
 
     response = send(api, method, path, body, admin | extra)

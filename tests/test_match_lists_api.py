@@ -27,7 +27,7 @@ from matching.vocab import Role
 from service.app import create_app
 from service.settings import Settings
 from tests.conftest import college_body, enterprise_body
-from tests.test_bad_input import snapshot
+from tests.test_bad_input import settle, snapshot
 
 Json = dict[str, Any]
 Headers = dict[str, str]
@@ -561,6 +561,7 @@ def test_client_mistakes_are_refused_and_change_nothing(world: World, engine: En
         ("DELETE", "/jobs/ffffffffffffffffffffffffffffffff", None, 404, None),
     ]
     for method, path, body, status, field in cases:
+        settle(w.client)
         before = snapshot(engine)
         response = w.client.request(method, path, json=body, headers=w.pm)
         assert response.status_code == status, (method, path, body, response.text)

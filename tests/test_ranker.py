@@ -55,6 +55,25 @@ def test_estimator_contract_and_learning() -> None:
         est.predict(X[:, :3])  # another number of features
 
 
+def test_sample_weight_balances_sets_that_disagree() -> None:
+    # Two "worlds": in the first the partner maximises x0, in the second x3 (as dev and synthetic disagree).
+    X, y, groups = _planted()
+    rng = np.random.default_rng(1)
+    X2 = rng.random(X.shape)
+    y2 = np.zeros(len(X2))
+    for g in range(40):
+        rows = np.flatnonzero(groups == g)
+        y2[rows[np.argmax(X2[rows, 3])]] = 1.0
+    both_X, both_y, both_g = np.vstack([X, X2]), np.concatenate([y, y2]), np.concatenate([groups, groups + 40])
+    only_first = np.concatenate([np.ones(len(y)), np.zeros(len(y2))])
+    first = PairwiseLinearRanker(alpha=1e-4).fit(both_X, both_y, both_g, sample_weight=only_first).coef_
+    assert np.allclose(first, PairwiseLinearRanker(alpha=1e-4).fit(X, y, groups).coef_, atol=1e-6)
+    second = PairwiseLinearRanker(alpha=1e-4).fit(both_X, both_y, both_g, sample_weight=1 - only_first).coef_
+    assert second[3] > second[0]  # the weight follows the set that counts
+    with pytest.raises(ValueError, match="sample_weight"):
+        PairwiseLinearRanker().fit(X, y, groups, sample_weight=-np.ones(len(y)))
+
+
 def _model(version: str, weights: dict[str, float] | None = None, schema: str = FEATURE_SCHEMA) -> RankerModel:
     return RankerModel(version=version, feature_schema=schema, features=list(FEATURES),
                        weights=weights or {f: 1.0 for f in FEATURES})
@@ -128,7 +147,7 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
         for c in by_id.values():  # both Xinjiang; a higher vocational college for 40 technicians and 12 unlevelled
             assert c["same_province"]["value"] == 1.0
             assert abs(c["kind_level"]["value"] - (40 * 1.0 + 12 * 0.5) / 52) <= 5e-5  # 4 decimals
-            assert c["partnered"]["value"] == c["collaborative"]["value"] == 0.0  # no history on this branch
+            assert c["partnered"]["value"] == c["collaborative"]["value"] == 0.0  # no partnership declared
         assert by_id[far["id"]]["same_city"]["value"] == 0.0
         assert all("In the same city" not in r for s in hand["data"] for r in s["reasons"])  # weight 0: silent
         assert {s["id"] for s in switched["data"]} == {near["id"], far["id"]}
@@ -154,7 +173,8 @@ def test_grouped_folds_never_leak_a_query(tmp_path: Path, reference: Reference, 
             assert not set(train) & set(test)
         assert sorted(q for t in tests for q in t) == sorted({q for t in tests for q in t})  # each query once
     methods = {r["method"] for r in evaluation.summary()}
-    assert methods == {"trained", "hand weights", "BM25 (bm25s)", "dense (one vector per profile)"}
+    assert methods == {"trained", "hand weights", "hand weights, every candidate", "BM25 (bm25s)",
+                       "dense (one vector per profile)"}
     for weights in evaluation.weights[DIRECTIONS[0]]:
         assert abs(sum(weights.values()) - 1) < 1e-9 and min(weights.values()) >= 0
     assert json.dumps(evaluation.summary())  # plain data for the artifact

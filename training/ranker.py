@@ -17,18 +17,22 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 
 class PairwiseLinearRanker(BaseEstimator):  # type: ignore[misc]
-    """fit(X, y, groups): rows of a query share a group; y > 0 marks a partner (its value its weight)."""
+    """fit(X, y, groups, sample_weight): rows of a query share a group; y > 0 marks a partner (its value its
+    weight); `sample_weight` (per row, of a partner row) scales its pairs, e.g. to balance data sets."""
 
     def __init__(self, alpha: float = 1e-3, max_pairs_per_query: int = 2000, random_state: int = 0) -> None:
         self.alpha = alpha
         self.max_pairs_per_query = max_pairs_per_query
         self.random_state = random_state
 
-    def fit(self, X: Any, y: Any, groups: Any = None) -> "PairwiseLinearRanker":
+    def fit(self, X: Any, y: Any, groups: Any = None, sample_weight: Any = None) -> "PairwiseLinearRanker":
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         groups = np.zeros(len(y), np.int64) if groups is None else np.asarray(groups)
         if len(groups) != len(y):
             raise ValueError(f"groups has {len(groups)} rows, X has {len(y)}")
+        sw = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, np.float64)
+        if len(sw) != len(y) or (sw < 0).any():
+            raise ValueError("sample_weight needs one non-negative weight per row")
         rng = np.random.default_rng(self.random_state)
         pos_list, neg_list, weight_list = [], [], []
         for g in np.unique(groups):
@@ -42,13 +46,17 @@ class PairwiseLinearRanker(BaseEstimator):  # type: ignore[misc]
                 a, b = a[keep], b[keep]
             pos_list.append(a)
             neg_list.append(b)
-            weight_list.append(y[a] / len(a))  # each query weighs the same, a soft tie less
+            weight_list.append(y[a] * sw[a] / len(a))  # each query weighs the same, a soft tie less
         n_features = X.shape[1]
         if not pos_list:
             self.coef_ = np.full(n_features, 1.0 / n_features)
             self.n_pairs_ = 0
             return self
         a, b, w = np.concatenate(pos_list), np.concatenate(neg_list), np.concatenate(weight_list)
+        if w.sum() <= 0:
+            self.coef_ = np.full(n_features, 1.0 / n_features)
+            self.n_pairs_ = 0
+            return self
         diff = X[a] - X[b]
         w = w / w.sum()
 

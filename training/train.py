@@ -1,33 +1,160 @@
 """`matchmaker train`: dataset → grouped-fold evaluation → a versioned model artifact.
 
-Data: the dev set when `--dev-set` is given. The service's own outcomes (partnerships, feedback,
-decisions, impressions) are read through `matching.outcomes.read` (branch `outcomes`), turned into
-the same label rows by `training.rows`; until that module is merged there is nothing to read there.
+Data: the service's own outcomes (partnerships, match-list decisions, feedback, impressions; read by
+`training.outcome_rows` through `matching.outcomes.read`), plus the dev set of real cooperations when
+`--dev-set` is given. Folds are grouped by query (one asker of one direction): a query is never in
+train and test. Outcomes are evaluated on their own held-out folds (each fold's model trained on the
+other folds' outcome groups and, when given, the whole dev set: other profiles, so nothing leaks);
+the dev set on its own folds as in `training.dev_eval`. The artifact's `data_summary` counts each source.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from sklearn.model_selection import GroupKFold
+from sqlalchemy.orm import Session
+
 from embeddings.encoder import Encoder
+from matching.errors import DomainError, Problem
+from matching.live import LiveIndex
 from matching.rankers import RankerModel, RankerStore
 from matching.ranking import FEATURE_SCHEMA, FEATURES, RankingSettings
 from matching.reference import Reference
-from training import devset
-from training.dev_eval import evaluate_dev, import_devset, temporary_directory, train_final
+from training import devset, outcome_rows
+from training.dev_eval import (
+    Rows,
+    choose_alpha,
+    dev_rows,
+    evaluate_dev,
+    fit,
+    import_devset,
+    metrics,
+    ranking_of,
+    temporary_directory,
+)
+from training.joint import as_devset, choose, evaluate_joint, fit_shared, part_of
+from training.labelled_pairs import LabelledSet
+
+SYNTHETIC_GROUP = 10_000_000
 
 
-def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: Path, *, folds: int = 5,
+class NotEnoughData(DomainError):
+    """Too few labelled queries to train and evaluate on held-out folds."""
+
+
+def held_out(rows: Sequence[Rows], extra: Sequence[Rows], hand: np.ndarray, folds: int) -> list[dict[str, Any]]:
+    """Per fold of `rows` (grouped by query): Recall@10 and MRR of the model trained on the other folds plus
+    `extra`, and of the hand weights; every shown or scored candidate is ranked."""
+    queries = np.array([r.query for r in rows])
+    out = []
+    for fold, (train_i, test_i) in enumerate(GroupKFold(n_splits=folds).split(queries, groups=queries)):
+        train_rows = [rows[i] for i in train_i] + list(extra)
+        alpha = choose_alpha(train_rows)
+        model = fit(train_rows, alpha)
+        for method, weights in (("trained", model.coef_), ("hand weights", hand)):
+            found = [metrics(ranking_of(rows[i], weights, every=True), _relevant(rows[i])) for i in test_i]
+            out.append({"fold": fold, "method": method, "queries": len(found), "alpha": alpha,
+                        "recall@10": float(np.mean([m["recall@10"] for m in found])),
+                        "mrr": float(np.mean([m["mrr"] for m in found]))})
+    return out
+
+
+def _relevant(rows: Rows) -> set[int]:
+    return {int(c) for c, y in zip(rows.candidates, rows.y, strict=True) if y > 0}
+
+
+def _summary(per_fold: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for method in ("trained", "hand weights"):
+        chosen = [r for r in per_fold if r["method"] == method]
+        row: dict[str, Any] = {"direction": "outcomes (both)", "method": method,
+                               "queries": sum(r["queries"] for r in chosen)}
+        for metric in ("recall@10", "mrr"):
+            values = np.array([r[metric] for r in chosen])
+            row[metric] = float(values.mean())
+            row[metric + " sd"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        out.append(row)
+    return out
+
+
+def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: Path | None = None, *,
+          session: Session | None = None, live: LiveIndex | None = None, folds: int = 5,
           version: str | None = None, config: RankingSettings | None = None,
+          synthetic: LabelledSet | None = None, synthetic_seed: int | None = None,
           log: Callable[[str], None] = lambda s: None) -> RankerModel:
-    dev = devset.load(dev_set)
-    log(f"dev set: {len(dev.colleges)} colleges, {len(dev.enterprises)} enterprises, {len(dev.pairs)} partnerships")
+    """`session` and `live`: the service's database and its loaded pools (outcomes are read from them).
+    `synthetic`: a labelled set (training/labelled_pairs.py) trained on beside the real data, the two
+    worlds weighing the same in the loss (training/joint.py: the recipe that holds on both)."""
+    config = config or RankingSettings()
+    hand = np.array([config.weights.normalised()[f] for f in FEATURES])
+    outcomes = outcome_rows.build(session, live, config) if session is not None and live is not None else None
+    out_rows = outcomes.rows if outcomes is not None else []
+    if outcomes is not None:
+        s = outcomes.summary
+        log(f"outcomes: {s['groups']} queries with a positive and a negative, {s['positives']} positives, "
+            f"{s['negatives']} negatives; events {s['events']}")
+    if dev_set is None and synthetic is None and len(out_rows) < folds:
+        raise NotEnoughData(
+            f"not enough outcomes to train: {len(out_rows)} queries (an enterprise or college asking) have both a "
+            f"positive and a negative, {folds} are needed for {folds} grouped folds. Declare partnerships, give "
+            "feedback on shown suggestions or decide match-list entries, or pass --dev-set PATH",
+            [Problem(key, str(value)) for key, value in (outcomes.summary["rows"] if outcomes else {}).items()])
+    summary: list[dict[str, Any]] = []
+    data: dict[str, Any] = {"outcomes": outcomes.summary if outcomes is not None else "not read"}
+    extra: list[Rows] = []
     with temporary_directory() as tmp:
-        pools = import_devset(dev, encoder, reference, Path(tmp))
-        evaluation = evaluate_dev(dev, pools, encoder, config, folds=folds, log=log)
-        weights, alpha = train_final(dev, pools, config)
-    summary: list[dict[str, Any]] = evaluation.summary()
+        if dev_set is not None:
+            dev = devset.load(dev_set)
+            log(f"dev set: {len(dev.colleges)} colleges, {len(dev.enterprises)} enterprises, "
+                f"{len(dev.pairs)} partnerships")
+            pools = import_devset(dev, encoder, reference, Path(tmp))
+            evaluation = evaluate_dev(dev, pools, encoder, config, folds=folds, log=log)
+            summary += evaluation.summary()
+            log(evaluation.table())
+            extra = dev_rows(dev, pools, config)
+            data["dev_set"] = {"path": str(dev_set), "records": dev.records, "colleges": len(dev.colleges),
+                               "enterprises": len(dev.enterprises), "partnerships": len(dev.pairs),
+                               "partner_kinds": ["enterprise"], "queries": len(extra)}
+        synthetic_rows: list[Rows] = []
+        if synthetic is not None:
+            labelled = as_devset(synthetic)
+            (Path(tmp) / "synthetic").mkdir()
+            log(f"synthetic labelled set: {len(labelled.colleges)} colleges, {len(labelled.enterprises)} "
+                f"enterprises, {len(labelled.pairs)} true pairs")
+            synthetic_pools = import_devset(labelled, encoder, reference, Path(tmp) / "synthetic")
+            synthetic_rows = dev_rows(labelled, synthetic_pools, config)
+            for r in synthetic_rows:
+                r.query += SYNTHETIC_GROUP  # apart from the dev set's groups
+            if dev_set is not None:
+                # The served recipe judged on held-out folds of both sets (training/joint.py).
+                joint = evaluate_joint([part_of("dev", dev, pools), part_of("synthetic", labelled, synthetic_pools)],
+                                       config, folds, ["joint, equal shares"], log=log)
+                summary += joint.summary()
+                for line in joint.differences("joint, equal shares", "trained", "hand weights"):
+                    log(line)
+            data["synthetic"] = {"seed": synthetic_seed, "colleges": len(labelled.colleges),
+                                 "enterprises": len(labelled.enterprises), "pairs": len(labelled.pairs),
+                                 "queries": len(synthetic_rows), "share": 0.5}
+    if len(out_rows) >= folds:
+        per_fold = held_out(out_rows, extra, hand, folds)
+        summary += _summary(per_fold)
+        for row in _summary(per_fold):
+            log(f"outcomes, held out: {row['method']}: Recall@10 {row['recall@10']:.3f} ± {row['recall@10 sd']:.3f}, "
+                f"MRR {row['mrr']:.3f} ({row['queries']} queries)")
+    elif out_rows:
+        log(f"outcomes: {len(out_rows)} queries, fewer than {folds}: trained on, not evaluated on their own")
+    rows = out_rows + extra
+    if synthetic_rows and not rows:
+        rows = synthetic_rows
+    if synthetic_rows and rows is not synthetic_rows:
+        alpha, shares = choose([rows, synthetic_rows], [[0.5, 0.5]])
+        weights = fit_shared([rows, synthetic_rows], alpha, shares).coef_
+    else:
+        alpha = choose_alpha(rows)
+        weights = fit(rows, alpha).coef_
     model = RankerModel(
         version=version or datetime.now(UTC).strftime("trained-%Y%m%dT%H%M%S"),
         feature_schema=FEATURE_SCHEMA, features=list(FEATURES),
@@ -35,10 +162,7 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
         list_min_similarity=0.0,  # evaluated listing every candidate: the score decides
         metrics={"folds": folds, "grouped_by": "query", "held_out": summary, "alpha": alpha,
                  "model": encoder.name if hasattr(encoder, "name") else None},
-        data_summary={"dev_set": str(dev_set), "records": dev.records, "colleges": len(dev.colleges),
-                      "enterprises": len(dev.enterprises), "partnerships": len(dev.pairs),
-                      "partner_kinds": ["enterprise"], "outcomes": "not read (matching.outcomes not present)"},
+        data_summary=data,
     )
     store.save(model)
-    log(evaluation.table())
     return model

@@ -11,15 +11,17 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from matching.allocation import Edge
 from matching.explain import suggestion
 from matching.history import History
 from matching.keywords import KeywordStats
 from matching.lists.scope import Demand
 from matching.messages import DEFAULT_LANGUAGE, LANGUAGES, Wording
-from matching.outcomes.impressions import Item
+from matching.outcomes.impressions import FeatureRows
 from matching.pool import Pool
-from matching.ranking import Query, RankingSettings
+from matching.ranking import FEATURES, Query, RankingSettings
 from matching.suggest import MatchFilter, Ranked, profile_query, rank
 from matching.taxonomy import Catalogue
 
@@ -56,7 +58,7 @@ class CandidatePools:
     catalogue: Catalogue | None = None  # names coded specialties in the explanations' Chinese reasons
     history: History | None = None  # existing partnerships (matching.history), for the features that read them
     # Told each enterprise's scored candidates as they are gathered, in scope (the service logs them as impressions)
-    on_page: Callable[[int, list[Item]], None] | None = None
+    on_page: Callable[[int, FeatureRows], None] | None = None
 
 
 @dataclass
@@ -144,14 +146,16 @@ class Asked:
         scored = self.ranked.scored
         return [] if scored is None else [int(scored.profile_ids[i]) for i in self.rows]
 
-    def items(self) -> list[Item]:
-        """The rows as impressions log them: college, rank, score and every feature value as scored."""
+    def items(self) -> FeatureRows:
+        """The rows as impressions log them: college, rank, score and every feature value as scored (the
+        matrix as is: the writer thread makes the rows)."""
         scored = self.ranked.scored
-        if scored is None:
-            return []
-        return [(int(scored.profile_ids[i]), r + 1, float(scored.score[i]),
-                 {name: float(values[i]) for name, values in scored.values.items()})
-                for r, i in enumerate(self.rows)]
+        if scored is None or not self.rows:
+            return FeatureRows([], [], [], FEATURES, np.zeros((0, len(FEATURES))))
+        rows = np.asarray(self.rows, np.int64)
+        return FeatureRows(scored.profile_ids[rows].tolist(), list(range(1, len(rows) + 1)),
+                           scored.score[rows].tolist(), FEATURES,
+                           np.column_stack([scored.values[f][rows] for f in FEATURES]))
 
     def explanation(self, ranker: "CandidatePools", college_id: int) -> dict[str, Any]:
         """The public suggestion of one college of these rows, as stored with an entry."""

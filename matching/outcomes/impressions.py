@@ -33,6 +33,45 @@ Item = tuple[int, int, float, Mapping[str, float]]
 
 
 @dataclass(frozen=True)
+class FeatureRows:
+    """A page's items as the scoring path holds them: the serving path hands these over as they are (a few
+    references, no per-item work) and the writer thread turns them into rows.
+
+    Why: building a dict per suggestion and JSON per item on the request, and the writer's per-item
+    Python while it holds the GIL, were what logging a page of 100 cost (+4–10 ms p50; benchmarks/RESULTS.md).
+    """
+
+    ids: Sequence[int]
+    ranks: Sequence[int]
+    scores: Sequence[float]
+    names: Sequence[str]
+    values: Any  # numpy array, len(ids) × len(names): the exact values scored
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def rows(self, impression_id: int) -> list[tuple[int, int, int, float, str]]:
+        """(impression id, rank, candidate id, score, features as JSON text), the JSON the same text
+        json.dumps gives for {name: value} (a float's repr), made by one format string per row."""
+        template = "{" + ", ".join(json.dumps(str(n)) + ": %r" for n in self.names) + "}"
+        values = self.values.tolist()
+        return [(impression_id, int(r), int(c), float(sc), _finite(template % tuple(v), v, self.names))
+                for r, c, sc, v in zip(self.ranks, self.ids, self.scores, values, strict=True)]
+
+    def items(self) -> list[Item]:
+        names = [str(n) for n in self.names]
+        return [(int(c), int(r), float(sc), dict(zip(names, v, strict=True)))
+                for r, c, sc, v in zip(self.ranks, self.ids, self.scores, self.values.tolist(), strict=True)]
+
+
+def _finite(text: str, values: Sequence[float], names: Sequence[str]) -> str:
+    # %r of nan or inf is not JSON; features are in [0, 1], so this is the rare path.
+    if "nan" in text or "inf" in text:
+        return json.dumps({str(k): float(v) for k, v in zip(names, values, strict=True)})
+    return text
+
+
+@dataclass(frozen=True)
 class Page:
     id: int
     served_at: datetime
@@ -41,7 +80,7 @@ class Page:
     query: dict[str, Any]
     asker_side: str | None
     asker_id: int | None
-    items: Sequence[Item]
+    items: Sequence[Item] | FeatureRows
 
 
 def reserve_block(session: Session) -> range:
@@ -64,8 +103,7 @@ def write_pages(session: Session, pages: Sequence[Page]) -> None:
               "query": p.query, "asker_side": p.asker_side, "asker_id": p.asker_id} for p in pages]
     if heads:
         session.execute(insert(Impression), heads)
-    items = [(p.id, rank, candidate, float(score), json.dumps({str(k): float(v) for k, v in features.items()}))
-             for p in pages for candidate, rank, score, features in p.items]
+    items = [row for p in pages for row in _rows(p)]
     if items:
         connection = session.connection()
         mark = PLACEHOLDERS.get(connection.dialect.paramstyle)
@@ -80,8 +118,15 @@ def write_pages(session: Session, pages: Sequence[Page]) -> None:
     session.commit()
 
 
+def _rows(page: Page) -> list[tuple[int, int, int, float, str]]:
+    if isinstance(page.items, FeatureRows):
+        return page.items.rows(page.id)
+    return [(page.id, rank, candidate, float(score), json.dumps({str(k): float(v) for k, v in features.items()}))
+            for candidate, rank, score, features in page.items]
+
+
 def log_impression(session: Session, *, kind: str, ranker_version: str, query: dict[str, Any],
-                   asker_side: str | None, asker_id: int | None, items: Sequence[Item]) -> int:
+                   asker_side: str | None, asker_id: int | None, items: Sequence[Item] | FeatureRows) -> int:
     """Write one impression now and return its id (the writer below is the serving path's way; this
     one is for tools and tests). It takes a block of ids of its own, using one of them."""
     ids = reserve_block(session)
@@ -123,6 +168,7 @@ class ImpressionWriter:
     capacity: int = 10_000
     retention_days: int = 0
     prune_every_s: float = 6 * 3600
+    linger_s: float = 0.2  # how often the writer looks at the queue (a page waits at most this long)
     clock: Callable[[], datetime] = utcnow
     stats: WriterStats = field(default_factory=WriterStats)
 
@@ -134,6 +180,7 @@ class ImpressionWriter:
         self._thread: threading.Thread | None = None
         self._pending = 0
         self._idle = threading.Condition()
+        self._wake = threading.Event()  # set by flush and stop: write now rather than at the next poll
 
     def start(self) -> None:
         with self.sessions() as session:
@@ -151,7 +198,7 @@ class ImpressionWriter:
             return self._ids[self._next - 1]
 
     def submit(self, *, kind: str, ranker_version: str, query: dict[str, Any], asker_side: str | None,
-               asker_id: int | None, items: Sequence[Item]) -> int | None:
+               asker_id: int | None, items: Sequence[Item] | FeatureRows) -> int | None:
         """Queue a page; its id, or None when the queue is full (the page is then not logged)."""
         if self._thread is None:
             raise RuntimeError("the impression writer is not started")
@@ -172,28 +219,34 @@ class ImpressionWriter:
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every page queued so far is written (e.g. before reading an impression back)."""
+        self._wake.set()
         with self._idle:
             return self._idle.wait_for(lambda: self._pending == 0, timeout)
 
     def _run(self) -> None:
         last_prune: datetime | None = None
-        while True:
-            try:
-                # Wakes up now and then even without traffic, so that pruning happens on an idle server too.
-                first: Page | bool | None = self._queue.get(timeout=60)
-            except queue.Empty:
-                first = False
-            pages = [first] if isinstance(first, Page) else []
-            stop = first is None
-            while not stop and pages and len(pages) < BATCH:
+        stop = False
+        while not stop:
+            # The writer polls: it never waits on the queue itself, so a request queueing a page wakes no
+            # thread. A woken thread asks for the GIL while the request still runs (serialising its
+            # response), and on a busy host the request then waits for that thread to be scheduled: that
+            # was most of the +3 ms p50 a page of 100 cost (benchmarks/RESULTS.md). Polling also gathers
+            # the pages of several requests into one transaction.
+            self._wake.wait(self.linger_s)
+            self._wake.clear()
+            pages: list[Page] = []
+            while True:
                 try:
-                    more = self._queue.get_nowait()
+                    page = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if more is None:
+                if page is None:
                     stop = True
-                else:
-                    pages.append(more)
+                    break
+                pages.append(page)
+                if len(pages) >= BATCH:
+                    self._write(pages)
+                    pages = []
             if pages:
                 self._write(pages)
             now = self.clock()
@@ -201,8 +254,6 @@ class ImpressionWriter:
                                             >= self.prune_every_s):
                 last_prune = now
                 self._prune()
-            if stop:
-                return
 
     def _write(self, pages: list[Page]) -> None:
         try:
@@ -229,5 +280,6 @@ class ImpressionWriter:
         if self._thread is None:
             return
         self._queue.put(None)  # blocks while full: everything queued before it is written first
+        self._wake.set()
         self._thread.join(timeout)
         self._thread = None

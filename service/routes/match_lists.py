@@ -36,7 +36,7 @@ from matching.lists.schemas import (
 )
 from matching.live import LiveIndex
 from matching.outcomes.from_lists import from_entries
-from matching.outcomes.impressions import Item
+from matching.outcomes.impressions import FeatureRows
 from matching.outcomes.schemas import FromEntriesBody, FromEntriesPublic
 from matching.ranking import RankingSettings
 from matching.schemas import MAX_ID, OptionalName
@@ -102,13 +102,13 @@ class ListBuilder:
     def pools(self) -> CandidatePools:
         # Built on first use, so that a caller without the role is refused before any work.
         live, settings = self.live, self.settings
-        return CandidatePools(colleges=live.fresh_pool(self.session, COLLEGES),
-                              enterprises=live.fresh_pool(self.session, ENTERPRISES), config=self.ranking,
+        pools = live.fresh_pools(self.session)
+        return CandidatePools(colleges=pools[COLLEGES.side], enterprises=pools[ENTERPRISES.side], config=self.ranking,
                               exact_scan_max=settings.exact_scan_max, limit=settings.match_list_candidates,
                               gap_stats=live.pool(ENTERPRISES).stats, on_page=self.log_page,
-                              catalogue=self.state.reference.catalogue)
+                              catalogue=self.state.reference.catalogue, history=live.history(self.session))
 
-    def log_page(self, enterprise_id: int, items: list[Item]) -> None:
+    def log_page(self, enterprise_id: int, items: FeatureRows) -> None:
         log_page(self.state, "match_list", {"asker_id": enterprise_id, "limit": self.settings.match_list_candidates},
                  "enterprise", enterprise_id, items)
 

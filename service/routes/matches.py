@@ -55,12 +55,14 @@ def _matches(asker: SideSpec, other: SideSpec, profile_id: int, params: MatchPar
     if profile_id not in asker_pool.profiles:
         raise NotFound.missing(asker.label, profile_id)
     is_enterprise = asker is ENTERPRISES
+    history = live.history(session)  # before the key: the key holds the history's signature
     key = ("matches", str(asker.side), profile_id, params.model_dump_json(), wording.lang, generation(state, live))
 
     def compute() -> SuggestionsPublic:
         query = profile_query(asker_pool, profile_id, is_enterprise=is_enterprise)
         return suggest(pool, query, params.where(), params.limit, params.offset, ranking, settings.exact_scan_max,
-                       asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+                       asker_label=asker.label, gap_stats=live.pool(ENTERPRISES).stats, history=history,
+                       wording=wording)
 
     return suggestions_page(state, key, "enterprise_matches" if is_enterprise else "college_matches",
                             {"asker_id": profile_id, "filters": params.model_dump(mode="json", exclude_none=True)},
@@ -89,7 +91,8 @@ def college_matches(profile_id: ProfileId, params: Annotated[MatchParams, Query(
 def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: RankingDep, settings: SettingsDep,
            state: StateDep, _: PrincipalDep, wording: WordingDep) -> Response:
     other = COLLEGES if body.side == Side.COLLEGES else ENTERPRISES
-    pool = live.fresh_pools(session)[other.side]  # both: the enterprises' keyword statistics weigh every search
+    pool = live.fresh_pools(session)[other.side]  # both: keyword statistics, history centroids
+    history = live.history(session)  # before the key: the key holds the history's signature
     key = ("search", body.model_dump_json(), wording.lang, generation(state, live))
 
     def compute() -> SuggestionsPublic:
@@ -98,7 +101,8 @@ def search(body: SearchRequest, session: SessionDep, live: LiveDep, ranking: Ran
                            location=(body.near.lat, body.near.lon) if body.near else None,
                            modes=frozenset(str(m) for m in body.modes), inferred=live.embedder.infer_codes(body.text))
         return suggest(pool, query, body.where(), body.limit, body.offset, ranking, settings.exact_scan_max,
-                       asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, wording=wording)
+                       asker_label="search", gap_stats=live.pool(ENTERPRISES).stats, history=history,
+                       wording=wording)
 
     filters = body.model_dump(mode="json", exclude_none=True, exclude={"text", "side"})
     return suggestions_page(state, key, "search", {"text": body.text, "side": str(body.side), "filters": filters},
