@@ -144,7 +144,7 @@ def choose_alpha(rows: Sequence[Rows], folds: int = 3) -> float:
         found = []
         for train, test in splitter.split(queries, groups=queries):
             model = fit([rows[i] for i in train], alpha)
-            found += [metrics(ranking_of(rows[i], model.coef_, every=True), _relevant(rows[i]))["recall@10"]
+            found += [metrics(ranking_of(rows[i], model.coef_, every=True), relevant(rows[i]))["recall@10"]
                       for i in test]
         value = float(np.mean(found))
         if value > best + 1e-12:
@@ -152,7 +152,8 @@ def choose_alpha(rows: Sequence[Rows], folds: int = 3) -> float:
     return best_alpha
 
 
-def _relevant(rows: Rows) -> set[int]:
+def relevant(rows: Rows) -> set[int]:
+    """The candidates a row set labels as true partners."""
     return {int(c) for c, y in zip(rows.candidates, rows.y, strict=True) if y > 0}
 
 

@@ -23,7 +23,18 @@ from embeddings.encoder import Encoder
 from matching.ranking import FEATURES, RankingSettings
 from matching.reference import Reference
 from training.baselines import BM25Baseline, profile_text
-from training.dev_eval import DIRECTIONS, DevPools, K, Rows, history_of, import_devset, metrics, ranking_of, rows_for
+from training.dev_eval import (
+    DIRECTIONS,
+    DevPools,
+    K,
+    Rows,
+    history_of,
+    import_devset,
+    metrics,
+    ranking_of,
+    relevant,
+    rows_for,
+)
 from training.devset import DevSet
 from training.labelled_pairs import LabelledSet
 from training.ranker import PairwiseLinearRanker
@@ -114,16 +125,13 @@ def choose(parts: Sequence[Sequence[Rows]], share_grid: Sequence[Sequence[float]
                 model = fit_shared([[part[i] for i in splits[p][k][0]] for p, part in enumerate(parts)], alpha,
                                    shares)
                 per_part.append([np.mean([metrics(ranking_of(part[i], model.coef_, every=True),
-                                                  _relevant(part[i]))["recall@10"] for i in splits[p][k][1]])
+                                                  relevant(part[i]))["recall@10"] for i in splits[p][k][1]])
                                  for p, part in enumerate(parts)])
             value = float(np.mean(per_part))
             if value > best + 1e-12:
                 best, chosen = value, (alpha, tuple(shares))
     return chosen
 
-
-def _relevant(rows: Rows) -> set[int]:
-    return {int(c) for c, y in zip(rows.candidates, rows.y, strict=True) if y > 0}
 
 
 @dataclass
@@ -208,7 +216,7 @@ def evaluate_joint(parts: Sequence[Part], config: RankingSettings, folds: int = 
                         "trained": [], "trained, similarity gate": [], "hand weights": [], "BM25": []}
                     q_texts, corpus = part.texts[direction]
                     for r in test:
-                        rel = _relevant(r)
+                        rel = relevant(r)
                         q = r.query % 1_000_000
                         methods["trained"].append(metrics(ranking_of(r, model.coef_, every=True), rel))
                         methods["trained, similarity gate"].append(metrics(ranking_of(r, model.coef_), rel))

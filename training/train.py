@@ -33,6 +33,7 @@ from training.dev_eval import (
     import_devset,
     metrics,
     ranking_of,
+    relevant,
     temporary_directory,
 )
 from training.joint import as_devset, choose, evaluate_joint, fit_shared, part_of
@@ -55,15 +56,12 @@ def held_out(rows: Sequence[Rows], extra: Sequence[Rows], hand: np.ndarray, fold
         alpha = choose_alpha(train_rows)
         model = fit(train_rows, alpha)
         for method, weights in (("trained", model.coef_), ("hand weights", hand)):
-            found = [metrics(ranking_of(rows[i], weights, every=True), _relevant(rows[i])) for i in test_i]
+            found = [metrics(ranking_of(rows[i], weights, every=True), relevant(rows[i])) for i in test_i]
             out.append({"fold": fold, "method": method, "queries": len(found), "alpha": alpha,
                         "recall@10": float(np.mean([m["recall@10"] for m in found])),
                         "mrr": float(np.mean([m["mrr"] for m in found]))})
     return out
 
-
-def _relevant(rows: Rows) -> set[int]:
-    return {int(c) for c, y in zip(rows.candidates, rows.y, strict=True) if y > 0}
 
 
 def _summary(per_fold: list[dict[str, Any]]) -> list[dict[str, Any]]:
