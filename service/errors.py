@@ -5,13 +5,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching.errors import Conflict, DomainError, InvalidInput, NotFound, Problem
 from matching.messages import CATALOGUE, Lang, render, term
 from matching.schemas import ErrorPublic
 from service.language import request_language
+from service.shedding import Overloaded, refusal
 
 log = logging.getLogger("matchmaker")
 
@@ -128,6 +129,12 @@ def install(app: FastAPI) -> None:
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.error, localised(request_language(request), exc.detail, exc.message),
                               headers=exc.headers)
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, exc: Overloaded) -> Response:
+        retry_after = request.app.state.settings.shed_retry_after_seconds
+        body, headers = refusal(exc.limit.limit, exc.waiting, retry_after)
+        return Response(body, 503, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
