@@ -1,10 +1,11 @@
 """Domain errors. The service maps each to one HTTP status and the one error shape."""
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from matching.messages import Lang, render, term
-from matching.saying import Sayable, Said
+from matching.saying import Said, Sayable
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +27,7 @@ class Problem:
         return self.said.render(lang) if self.said is not None and lang != "en" else self.reason
 
 
-Message = tuple[str, dict[str, object]] | Sayable
+Message = tuple[str, Mapping[str, object]] | Sayable
 
 
 class DomainError(Exception):

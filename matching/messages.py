@@ -107,7 +107,8 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "empty.dissimilar": {"en": "no {unit} is similar enough (min_similarity {threshold})",
                          "zh": "没有足够相似的{unit}（min_similarity {threshold}）"},
     "empty.past_end": {"en": "fewer than {count} suggestions", "zh": "建议不足 {count} 条"},
-} | ERROR_TEXTS
+}
+CATALOGUE.update(ERROR_TEXTS)
 
 # Words that fill the messages' fields: side and unit labels, cooperation modes, countries.
 TERMS: dict[str, dict[Lang, str]] = {
