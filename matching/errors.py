@@ -3,6 +3,7 @@
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Self
 
 from matching.messages import Lang, render, term
 from matching.saying import Said, Sayable
@@ -41,7 +42,7 @@ class DomainError(Exception):
         self.message = message
 
     @classmethod
-    def said(cls, said: Said, problems: list[Problem] | None = None) -> "DomainError":
+    def said(cls, said: Said, problems: list[Problem] | None = None) -> Self:
         return cls(said.render("en"), problems, said)
 
 

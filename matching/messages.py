@@ -143,6 +143,23 @@ TERMS: dict[str, dict[Lang, str]] = {
     "joint_research": {"en": "joint research", "zh": "联合研发"},
     "short_course": {"en": "short courses", "zh": "短期培训"},
     "employment": {"en": "graduate recruitment", "zh": "毕业生招聘"},
+    # who a problem is about, and what an API key may not do (matching.error_texts)
+    "partnership": {"en": "partnership", "zh": "合作关系"},
+    "partnerships": {"en": "partnerships", "zh": "合作关系"},
+    "impression": {"en": "impression", "zh": "展示记录"},
+    "admin": {"en": "admin", "zh": "管理员"},
+    "program_manager": {"en": "program_manager", "zh": "项目管理员"},
+    "import partnerships": {"en": "import partnerships", "zh": "导入合作关系"},
+    "import profiles": {"en": "import profiles", "zh": "导入院校或企业"},
+    "manage API keys": {"en": "manage API keys", "zh": "管理 API 密钥"},
+    "see or cancel jobs": {"en": "see or cancel jobs", "zh": "查看或取消任务"},
+    "create colleges": {"en": "create colleges", "zh": "新建院校"},
+    "create enterprises": {"en": "create enterprises", "zh": "新建企业"},
+    "delete colleges": {"en": "delete colleges", "zh": "删除院校"},
+    "delete enterprises": {"en": "delete enterprises", "zh": "删除企业"},
+    "export colleges": {"en": "export colleges", "zh": "导出院校"},
+    "export enterprises": {"en": "export enterprises", "zh": "导出企业"},
+    "export partnerships": {"en": "export partnerships", "zh": "导出合作关系"},
 }
 COUNTRIES_ZH = {"CN": "中国", "KZ": "哈萨克斯坦", "UZ": "乌兹别克斯坦", "KG": "吉尔吉斯斯坦", "TJ": "塔吉克斯坦",
                 "TM": "土库曼斯坦", "RU": "俄罗斯", "MN": "蒙古", "PK": "巴基斯坦", "AF": "阿富汗"}

@@ -91,3 +91,31 @@ def json_syntax(lang: Lang, message: str) -> str:
     message_id = next((mid for phrase, mid in JSON_SYNTAX.items() if what.startswith(phrase)), "json.other")
     text = render(lang, message_id)
     return render(lang, "json.at", what=text, line=match["line"], column=match["column"]) if match else text
+
+
+# Python's json and csv modules' messages (line imports), by how they start.
+PHRASES: dict[str, dict[str, str]] = {
+    "json": {"Expecting value": "json.expected_value", "Expecting property name": "json.key_string",
+             "Expecting ',' delimiter": "json.expected_comma", "Expecting ':' delimiter": "json.expected_colon",
+             "Unterminated string": "json.unterminated", "Invalid control character": "json.control_character",
+             "Extra data": "json.trailing", "Invalid \\escape": "json.invalid_escape",
+             "Invalid \\uXXXX escape": "json.invalid_escape"},
+    "csv": {"unexpected end of data": "csv.eof", "new-line character seen in unquoted field": "csv.newline",
+            "field larger than field limit": "csv.too_large", "',' expected after '\"'": "csv.quote",
+            "line contains NUL": "csv.nul"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A parser's message (`kind`: json or csv) as it is in English, translated by how it starts."""
+
+    kind: str
+    text: str
+
+    def render(self, lang: Lang) -> str:
+        if lang == "en":
+            return self.text
+        table = PHRASES[self.kind]
+        message_id = next((mid for start, mid in table.items() if self.text.startswith(start)), "json.other")
+        return render(lang, message_id)

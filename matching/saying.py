@@ -63,3 +63,31 @@ def said_of(exc: BaseException) -> Sayable:
     said: Sayable | None = getattr(exc, "said", None)
     return said if said is not None else Verbatim(str(exc))
 
+
+
+@dataclass(frozen=True, slots=True)
+class Alternatives:
+    """'a', 'b' or 'c' / 'a'、'b' 或 'c' (`quote`: each in single quotes, as a value the reader typed)."""
+
+    choices: tuple[str, ...]
+    quote: bool = True
+
+    def render(self, lang: Lang) -> str:
+        shown = [f"'{c}'" if self.quote else c for c in self.choices]
+        if len(shown) < 2:
+            return "".join(shown)
+        last = " 或 " if lang == "zh" else " or "
+        return ("、" if lang == "zh" else ", ").join(shown[:-1]) + last + shown[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """a, b, c / a、b、c: names listed (columns, codes), shown as they are."""
+
+    items: tuple[str, ...]
+
+    def render(self, lang: Lang) -> str:
+        return ("、" if lang == "zh" else ", ").join(self.items)
+
+
+NOTHING = Verbatim("")

@@ -59,6 +59,8 @@ class ApiError(Exception):
 
 # Starlette's own details (unknown route, wrong method) by status.
 HTTP_MESSAGES = {404: "error.route_not_found", 405: "error.method_not_allowed"}
+# FastAPI's own details, by their English.
+FRAMEWORK_DETAILS = {"There was an error parsing the body": "error.body_unparsable"}
 
 
 def error_response(status: int, error: str, detail: str, problems: list[Problem] | None = None,
@@ -117,7 +119,7 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error = STATUS_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else error.replace("_", " ")
-        message_id = HTTP_MESSAGES.get(exc.status_code)
+        message_id = HTTP_MESSAGES.get(exc.status_code) or FRAMEWORK_DETAILS.get(detail)
         if message_id and detail == render("en", message_id):
             detail = render(request_language(request), message_id)
         return error_response(exc.status_code, error, detail, headers=getattr(exc, "headers", None))

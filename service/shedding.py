@@ -20,6 +20,9 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from matching.messages import Lang, render
+from service.language import SCOPE_KEY
+
 HEAVY, LIGHT = "heavy", "light"
 EXEMPT = frozenset({"/health"})
 WRITES = frozenset({"POST", "PUT", "PATCH"})
@@ -101,18 +104,18 @@ class LoadShedding:
             await self.app(scope, receive, send)
             return
         if not await gate.enter():
-            await self._refuse(send, gate)
+            await self._refuse(send, gate, scope.get(SCOPE_KEY, "en"))
             return
         try:
             await self.app(scope, receive, send)
         finally:
             gate.leave()
 
-    async def _refuse(self, send: Send, gate: Gate) -> None:
+    async def _refuse(self, send: Send, gate: Gate, lang: Lang) -> None:
         body = json.dumps({
             "error": "overloaded",
-            "detail": f"the server is at capacity ({gate.config.limit} such requests running, "
-                      f"{gate.waiting} waiting); retry after {self.retry_after} s",
+            "detail": render(lang, "error.overloaded", limit=gate.config.limit, waiting=gate.waiting,
+                             retry=self.retry_after),
             "fields": [],
         }).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),

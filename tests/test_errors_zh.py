@@ -7,11 +7,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from matching.messages import CATALOGUE, LANGUAGES, fields_of
+from matching.outcomes.feedback import REASONS
+from matching.outcomes.transfer import COLUMNS as PARTNERSHIP_COLUMNS
+from matching.outcomes.vocab import FeedbackAction
+from matching.sides import COLLEGES, ENTERPRISES
+from matching.transfer import csv_columns
 from tests.test_bad_input import CASES, F, Seed, api, seed, send, settle, snapshot  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,12 +28,17 @@ TOKENS = {"json", "jsonl", "csv", "api", "bearer", "authorization", "nul", "utf"
           "true", "false", "uuid", "ndjson", "text", "plain", "application", "octet", "stream", "x", "s"}
 
 
+# Names a reason may list for the reader to type: columns of the files, codes of the vocabularies.
+NAMES = {*csv_columns(COLLEGES), *csv_columns(ENTERPRISES), *PARTNERSHIP_COLUMNS,
+         *(str(a) for a in FeedbackAction), *REASONS.replace(" or ", ", ").split(", ")}
+
+
 def untranslated(text: str, allowed: set[str]) -> list[str]:
     """Latin words left in a Chinese text, other than quoted values, field names, codes and TOKENS."""
-    bare = QUOTED.sub(" ", text)
+    bare = re.sub(r"\\u[0-9a-fA-F]{4}|\?[a-z_]+=[a-z]+", " ", QUOTED.sub(" ", text))
     words = re.findall(r"[A-Za-z][A-Za-z_]*", bare)
     return [w for w in words if w.lower() not in TOKENS and w not in allowed and w.lower() not in allowed
-            and not w.isupper()]
+            and not w.isupper() and w not in NAMES]
 
 
 def allowed_words(*texts: str) -> set[str]:
@@ -71,13 +80,13 @@ def test_every_client_mistake_in_chinese_changes_nothing(
     for param in CASES:
         method, path, body, headers, *_ = param.values
         path = path(seed) if callable(path) else path
-        body = body(seed) if callable(body) else body
+        make = body if callable(body) else (lambda seed, body=body: body)  # a chunked body is read once: make anew
         extra = headers(seed) if callable(headers) else headers or {}
         settle(api)
         before = snapshot(engine)
-        english = send(api, method, path, body, admin | extra)
-        by_query = send(api, method, with_lang(path), body, admin | extra)
-        by_header = send(api, method, path, body, admin | extra | {"Accept-Language": "zh-CN,zh;q=0.9"})
+        english = send(api, method, path, make(seed), admin | extra)
+        by_query = send(api, method, with_lang(path), make(seed), admin | extra)
+        by_header = send(api, method, path, make(seed), admin | extra | {"Accept-Language": "zh-CN,zh;q=0.9"})
         wrong = [*check_chinese(english, by_query, path), *check_chinese(english, by_header, path)]
         if snapshot(engine) != before:
             wrong.append("a refused request changed the database")
@@ -110,7 +119,7 @@ def test_chinese_reasons_read_as_written(api: TestClient, admin: dict[str, str],
     assert r.json()["detail"] == "specialties.0.code：专业目录中没有代码 '999999'"
     r = api.post("/colleges", params=zh, json={"name": "Hotan", "country": "CN",
                                                "kind": "polytechnic"}, headers=admin)
-    assert r.json()["fields"][0]["reason"].startswith("应为 'secondary_vocational'、")
+    assert r.json()["fields"][0]["reason"].startswith("应为 'higher_vocational'、")
 
 
 # --- the catalogue ---------------------------------------------------------------------------
@@ -120,7 +129,9 @@ def test_every_error_text_has_both_languages_with_the_same_fields() -> None:
     for message_id, texts in CATALOGUE.items():
         assert set(texts) == set(LANGUAGES) and all(texts.values()), message_id
         assert fields_of(texts["en"]) == fields_of(texts["zh"]), message_id
-        if message_id.split(".")[0] in ("error", "problem", "value", "json", "pydantic"):
+        words = re.sub(r"\{[^}]*\}", "", texts["en"])
+        if message_id.split(".")[0] in ("error", "problem", "value", "json", "pydantic", "csv") and \
+                re.search(r"[a-z]{2}", words):
             assert CJK.search(texts["zh"]), message_id
 
 
