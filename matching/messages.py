@@ -145,6 +145,13 @@ TERMS: dict[str, dict[Lang, str]] = {
     "employment": {"en": "graduate recruitment", "zh": "毕业生招聘"},
     # who a problem is about, and what an API key may not do (matching.error_texts)
     "partnership": {"en": "partnership", "zh": "合作关系"},
+    "ready": {"en": "ready", "zh": "已就绪"},
+    "building": {"en": "building", "zh": "生成中"},
+    "failed": {"en": "failed", "zh": "失败"},
+    "queued": {"en": "queued", "zh": "排队中"},
+    "running": {"en": "running", "zh": "运行中"},
+    "done": {"en": "done", "zh": "已完成"},
+    "cancelled": {"en": "cancelled", "zh": "已取消"},
     "partnerships": {"en": "partnerships", "zh": "合作关系"},
     "impression": {"en": "impression", "zh": "展示记录"},
     "admin": {"en": "admin", "zh": "管理员"},

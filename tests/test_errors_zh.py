@@ -16,6 +16,7 @@ from matching.outcomes.transfer import COLUMNS as PARTNERSHIP_COLUMNS
 from matching.outcomes.vocab import FeedbackAction
 from matching.sides import COLLEGES, ENTERPRISES
 from matching.transfer import csv_columns
+from tests import test_match_lists_api as lists_api
 from tests.test_bad_input import CASES, F, Seed, api, seed, send, settle, snapshot  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,3 +154,28 @@ def test_shedding_and_size_limit_answer_in_chinese(api: TestClient, admin: dict[
     r = api.post("/colleges?lang=zh", content=b"x" * (2 << 20), headers=admin | {"Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["error"] == "payload_too_large" and CJK.search(r.json()["detail"])
     assert not untranslated(r.json()["detail"], set())
+
+
+def test_match_list_refusals_in_chinese(client: TestClient, admin: dict[str, str], engine: Engine) -> None:
+    """States the table cannot reach: a second decision, and an acceptance that would over-promise capacity."""
+    w = lists_api.seed(client, admin)
+    first = lists_api.create_list(w)
+    later = lists_api.create_list(w, lists_api.XINJIANG | {"name": "built before any acceptance"})
+    korla_dyeing = w.colleges["korla"]["specialties"][0]["id"]
+    on_korla = [e for e in lists_api.all_entries(w, first["id"]) if e["specialty_id"] == korla_dyeing]
+    for e in on_korla:
+        lists_api.decide(w, first["id"], e["id"], "accept")
+    clash = next(e for e in lists_api.all_entries(w, later["id"]) if e["specialty_id"] == korla_dyeing)
+    settle(client)
+    before = snapshot(engine)
+    for path, body, says in [
+        (f"/match-lists/{first['id']}/entries/{on_korla[0]['id']}/reject", {"reason": "no"}, "已接受"),
+        (f"/match-lists/{later['id']}/entries/{clash['id']}/accept", None, "毕业生"),
+    ]:
+        english = client.post(path, json=body, headers=w.pm)
+        assert english.status_code == 409, english.text
+        for chinese in (client.post(with_lang(path), json=body, headers=w.pm),
+                        client.post(path, json=body, headers=w.pm | {"Accept-Language": "zh-CN,zh;q=0.9"})):
+            assert not check_chinese(english, chinese, path), chinese.text
+            assert says in chinese.json()["detail"], chinese.text
+    assert snapshot(engine) == before
