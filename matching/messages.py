@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from matching.error_texts import ERROR_TEXTS
 from matching.provinces import DIVISIONS
 from matching.taxonomy import Catalogue
 
@@ -106,62 +107,8 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
     "empty.dissimilar": {"en": "no {unit} is similar enough (min_similarity {threshold})",
                          "zh": "没有足够相似的{unit}（min_similarity {threshold}）"},
     "empty.past_end": {"en": "fewer than {count} suggestions", "zh": "建议不足 {count} 条"},
-    # --- error details (the service's error handlers)
-    "error.not_found": {"en": "{label} {id} does not exist", "zh": "{label} {id} 不存在"},
-    "error.entry_not_found": {"en": "entry {id} does not exist in match list {list_id}",
-                              "zh": "匹配清单 {list_id} 中没有条目 {id}"},
-    "error.not_now": {"en": "entry {id} is {status}; only a {allowed} entry can be {action}",
-                      "zh": "条目 {id} 当前为{status}；只有{allowed}的条目才能{action}"},
-    "error.decided_meanwhile": {"en": "entry {id} was decided by someone else meanwhile (it is {status} now)",
-                                "zh": "条目 {id} 刚刚已由他人处理（现为{status}）"},
-    "error.route_not_found": {"en": "Not Found", "zh": "没有这个地址"},
-    "error.method_not_allowed": {"en": "Method Not Allowed", "zh": "此地址不支持该请求方法"},
-    "error.malformed_json": {"en": "the request body is not valid JSON", "zh": "请求体不是有效的 JSON"},
-    "error.invalid_request": {"en": "invalid request", "zh": "请求无效"},
-    "error.field": {"en": "{field}: {reason}", "zh": "{field}：{reason}"},
-    "error.more": {"en": " (and {count} more)", "zh": "（另有 {count} 处问题）"},
-    "error.unexpected": {"en": "an unexpected error occurred; it has been logged",
-                         "zh": "发生了意外错误，已记录日志"},
-    "error.starting": {"en": "the service is starting; try again in a moment", "zh": "服务正在启动，请稍后再试"},
-    "error.index_loading": {"en": "the index is loading; try again in a moment", "zh": "索引正在加载，请稍后再试"},
-    "error.no_key": {"en": "an API key is required: send 'Authorization: Bearer <key>'",
-                     "zh": "需要 API 密钥：请发送 'Authorization: Bearer <密钥>'"},
-    "error.bearer": {"en": "use the Bearer scheme: 'Authorization: Bearer <key>'",
-                     "zh": "请使用 Bearer 方式：'Authorization: Bearer <密钥>'"},
-    "error.unknown_key": {"en": "the API key is unknown or revoked", "zh": "API 密钥不存在或已被吊销"},
-    "error.forbidden": {"en": "this API key may not {what}", "zh": "此 API 密钥无权执行此操作（{what}）"},
-    "error.forbidden_read": {"en": "this API key may not read this {label}", "zh": "此 API 密钥无权查看该{label}"},
-    "error.forbidden_edit": {"en": "this API key may not change this {label}", "zh": "此 API 密钥无权修改该{label}"},
-    # pydantic's validation errors, by their type (the English text is pydantic's own, kept as it is)
-    "pydantic.missing": {"en": "Field required", "zh": "缺少此字段"},
-    "pydantic.extra_forbidden": {"en": "Extra inputs are not permitted", "zh": "不允许此字段"},
-    "pydantic.greater_than_equal": {"en": "Input should be greater than or equal to {ge}", "zh": "应大于或等于 {ge}"},
-    "pydantic.greater_than": {"en": "Input should be greater than {gt}", "zh": "应大于 {gt}"},
-    "pydantic.less_than_equal": {"en": "Input should be less than or equal to {le}", "zh": "应小于或等于 {le}"},
-    "pydantic.less_than": {"en": "Input should be less than {lt}", "zh": "应小于 {lt}"},
-    "pydantic.int_parsing": {"en": "Input should be a valid integer", "zh": "应为整数"},
-    "pydantic.int_from_float": {"en": "Input should be a valid integer", "zh": "应为整数"},
-    "pydantic.int_type": {"en": "Input should be a valid integer", "zh": "应为整数"},
-    "pydantic.float_parsing": {"en": "Input should be a valid number", "zh": "应为数字"},
-    "pydantic.float_type": {"en": "Input should be a valid number", "zh": "应为数字"},
-    "pydantic.bool_parsing": {"en": "Input should be a valid boolean", "zh": "应为布尔值"},
-    "pydantic.string_type": {"en": "Input should be a valid string", "zh": "应为字符串"},
-    "pydantic.string_too_short": {"en": "String should have at least {min_length} characters",
-                                  "zh": "至少应有 {min_length} 个字符"},
-    "pydantic.string_too_long": {"en": "String should have at most {max_length} characters",
-                                 "zh": "最多 {max_length} 个字符"},
-    "pydantic.too_short": {"en": "List should have at least {min_length} items", "zh": "至少应有 {min_length} 项"},
-    "pydantic.too_long": {"en": "List should have at most {max_length} items", "zh": "最多 {max_length} 项"},
-    "pydantic.enum": {"en": "Input should be {expected}", "zh": "应为 {expected} 之一"},
-    "pydantic.literal_error": {"en": "Input should be {expected}", "zh": "应为 {expected} 之一"},
-    "pydantic.list_type": {"en": "Input should be a valid list", "zh": "应为列表"},
-    "pydantic.dict_type": {"en": "Input should be a valid dictionary", "zh": "应为对象"},
-    "pydantic.model_type": {"en": "Input should be an object", "zh": "应为对象"},
-    "pydantic.date_from_datetime_parsing": {"en": "Input should be a valid date", "zh": "应为有效日期"},
-    "pydantic.date_parsing": {"en": "Input should be a valid date", "zh": "应为有效日期"},
-    "pydantic.string_pattern_mismatch": {"en": "String should match pattern '{pattern}'",
-                                         "zh": "格式不符合 '{pattern}'"},
 }
+CATALOGUE.update(ERROR_TEXTS)
 
 # Words that fill the messages' fields: side and unit labels, cooperation modes, countries.
 TERMS: dict[str, dict[Lang, str]] = {
@@ -196,6 +143,30 @@ TERMS: dict[str, dict[Lang, str]] = {
     "joint_research": {"en": "joint research", "zh": "联合研发"},
     "short_course": {"en": "short courses", "zh": "短期培训"},
     "employment": {"en": "graduate recruitment", "zh": "毕业生招聘"},
+    # who a problem is about, and what an API key may not do (matching.error_texts)
+    "partnership": {"en": "partnership", "zh": "合作关系"},
+    "ready": {"en": "ready", "zh": "已就绪"},
+    "building": {"en": "building", "zh": "生成中"},
+    "failed": {"en": "failed", "zh": "失败"},
+    "queued": {"en": "queued", "zh": "排队中"},
+    "running": {"en": "running", "zh": "运行中"},
+    "done": {"en": "done", "zh": "已完成"},
+    "cancelled": {"en": "cancelled", "zh": "已取消"},
+    "partnerships": {"en": "partnerships", "zh": "合作关系"},
+    "impression": {"en": "impression", "zh": "展示记录"},
+    "admin": {"en": "admin", "zh": "管理员"},
+    "program_manager": {"en": "program_manager", "zh": "项目管理员"},
+    "import partnerships": {"en": "import partnerships", "zh": "导入合作关系"},
+    "import profiles": {"en": "import profiles", "zh": "导入院校或企业"},
+    "manage API keys": {"en": "manage API keys", "zh": "管理 API 密钥"},
+    "see or cancel jobs": {"en": "see or cancel jobs", "zh": "查看或取消任务"},
+    "create colleges": {"en": "create colleges", "zh": "新建院校"},
+    "create enterprises": {"en": "create enterprises", "zh": "新建企业"},
+    "delete colleges": {"en": "delete colleges", "zh": "删除院校"},
+    "delete enterprises": {"en": "delete enterprises", "zh": "删除企业"},
+    "export colleges": {"en": "export colleges", "zh": "导出院校"},
+    "export enterprises": {"en": "export enterprises", "zh": "导出企业"},
+    "export partnerships": {"en": "export partnerships", "zh": "导出合作关系"},
 }
 COUNTRIES_ZH = {"CN": "中国", "KZ": "哈萨克斯坦", "UZ": "乌兹别克斯坦", "KG": "吉尔吉斯斯坦", "TJ": "塔吉克斯坦",
                 "TM": "土库曼斯坦", "RU": "俄罗斯", "MN": "蒙古", "PK": "巴基斯坦", "AF": "阿富汗"}

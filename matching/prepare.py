@@ -11,6 +11,7 @@ from typing import Any
 from matching.errors import InvalidInput, Problem
 from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
 from matching.reference import Reference
+from matching.saying import said_of, say
 from matching.schemas import CollegeCreate, EnterpriseCreate, ProfileIn, SpecialtyIn, TalentGapIn
 from matching.sides import SideSpec
 
@@ -92,7 +93,7 @@ def prepare(spec: SideSpec, body: ProfileIn, ref: Reference) -> Prepared:
     seen: set[int] = set()
     for i, unit_id in enumerate(ids):
         if unit_id is not None and unit_id in seen:
-            problems.append(Problem(f"{spec.units}.{i}.id", f"id {unit_id} is given twice"))
+            problems.append(Problem.of(f"{spec.units}.{i}.id", say("problem.id_twice", id=unit_id)))
         seen.add(unit_id or 0)
     if problems:
         raise InvalidInput.of(problems)
@@ -103,7 +104,7 @@ def _place(problems: list[Problem], path: str, normalise: Any, *args: str) -> st
     try:
         return str(normalise(*args))
     except GeographyError as exc:
-        problems.append(Problem(path, str(exc)))
+        problems.append(Problem.of(path, said_of(exc)))
         return None
 
 
@@ -112,7 +113,7 @@ def _specialty(problems: list[Problem], i: int, s: SpecialtyIn, ref: Reference) 
     if s.code is not None:
         entry = ref.catalogue.get(s.code)
         if entry is None:
-            problems.append(Problem(f"specialties.{i}.code", f"unknown catalogue code '{s.code}'"))
+            problems.append(Problem.of(f"specialties.{i}.code", say("problem.unknown_code", code=s.code)))
         elif name is None:
             name = entry.name_en
     return {
@@ -126,7 +127,7 @@ def _specialty(problems: list[Problem], i: int, s: SpecialtyIn, ref: Reference) 
 def _gap(problems: list[Problem], i: int, g: TalentGapIn, ref: Reference) -> dict[str, Any]:
     for j, code in enumerate(g.codes):
         if code not in ref.catalogue:
-            problems.append(Problem(f"talent_gaps.{i}.codes.{j}", f"unknown catalogue code '{code}'"))
+            problems.append(Problem.of(f"talent_gaps.{i}.codes.{j}", say("problem.unknown_code", code=code)))
     return {
         "field": g.field,
         "description": g.description or None,

@@ -11,6 +11,7 @@ from matching.errors import Conflict, InvalidInput, NotFound, Problem
 from matching.geography import GeographyError, normalize_any_province, normalize_country, normalize_province
 from matching.models import College, Enterprise, Specialty, utcnow
 from matching.prepare import Prepared
+from matching.saying import NOTHING, Term, said_of, say
 from matching.schemas import Location, ProfilePublic
 from matching.sides import Profile, SideSpec
 
@@ -140,7 +141,8 @@ def _new_unit(spec: SideSpec, position: int, values: dict[str, Any]) -> Any:
 def _reconcile(spec: SideSpec, existing: list[Any], prepared: Prepared) -> list[Any]:
     by_id = {unit.id: unit for unit in existing}
     problems = [
-        Problem(f"{spec.units}.{i}.id", f"{spec.unit_label} {unit_id} does not belong to this {spec.label}")
+        Problem.of(f"{spec.units}.{i}.id", say("problem.not_ours", unit=Term(spec.unit_label), id=unit_id,
+                                               label=Term(spec.label)))
         for i, unit_id in enumerate(prepared.unit_ids)
         if unit_id is not None and unit_id not in by_id
     ]
@@ -178,9 +180,11 @@ def _check_duplicate(session: Session, spec: SideSpec, prepared: Prepared, own_i
 
 
 def _duplicate(spec: SideSpec, prepared: Prepared, other: int | None) -> Conflict:
-    where = f" in {prepared.values['city']}" if prepared.values.get("city") else ""
-    which = f" ({spec.label} {other})" if other is not None else ""
-    return Conflict(f"a {spec.label} named '{prepared.name}'{where} already exists{which}")
+    city = prepared.values.get("city")
+    where = say("problem.in_city", city=city) if city else NOTHING
+    which = say("problem.which", label=Term(spec.label), id=other) if other is not None else NOTHING
+    return Conflict.said(say("problem.duplicate_profile", label=Term(spec.label), name=prepared.name,
+                             where=where, which=which))
 
 
 def _commit(session: Session, spec: SideSpec, prepared: Prepared, live: "LiveIndex | None", profile: Profile) -> None:
@@ -213,7 +217,7 @@ def _conditions(spec: SideSpec, where: ProfileFilter) -> list[ColumnElement[bool
             country = normalize_country(where.country)
             conditions.append(model.country == country)
         except GeographyError as exc:
-            problems.append(Problem("country", str(exc)))
+            problems.append(Problem.of("country", said_of(exc)))
     if where.province:
         try:
             if country:
@@ -221,7 +225,7 @@ def _conditions(spec: SideSpec, where: ProfileFilter) -> list[ColumnElement[bool
             else:
                 province = normalize_any_province(where.province)
         except GeographyError as exc:
-            problems.append(Problem("province", str(exc)))
+            problems.append(Problem.of("province", said_of(exc)))
         else:
             conditions.append(model.province == province)
     if problems:

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from matching.messages import render
 from matching.vocab import CollegeKind, CooperationMode, EnterpriseSize, GapLevel, Role
 
 # Documented bounds (README "Limits"): beyond them a number is a typo, not a plan.
@@ -34,7 +35,7 @@ MAX_TEXT = 4_000
 def _no_nul(value: str) -> str:
     # A NUL byte is never meant in text, and PostgreSQL cannot store one in a text column.
     if "\x00" in value:
-        raise ValueError("must not contain the NUL character (\\u0000)")
+        raise ValueError(render("en", "value.nul"))
     return value
 
 
@@ -55,7 +56,7 @@ def _iso_date_only(value: Any) -> Any:
     # pydantic's lax date also takes numbers as Unix timestamps; a headcount typed into the date
     # column should be an error, not 1970.
     if isinstance(value, (int, float, bool)):
-        raise ValueError("expected a date as YYYY-MM-DD")
+        raise ValueError(render("en", "value.date_only"))
     return value
 
 
@@ -77,7 +78,7 @@ def _unique(values: list[Any]) -> list[Any]:
 
 def _reject_null(value: Any) -> Any:
     if value is None:
-        raise ValueError("cannot be null; leave the field out to keep its value")
+        raise ValueError(render("en", "value.not_null"))
     return value
 
 
@@ -94,7 +95,7 @@ class SpecialtyIn(Input):
     @model_validator(mode="after")
     def _name_or_code(self) -> "SpecialtyIn":
         if self.name is None and self.code is None:
-            raise ValueError("a specialty needs a name or a catalogue code")
+            raise ValueError(render("en", "value.name_or_code"))
         return self
 
 

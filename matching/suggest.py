@@ -33,6 +33,7 @@ from matching.ranking import (
     score,
 )
 from matching.results import FeatureMatrix, SuggestionsPublic
+from matching.saying import said_of, say
 
 FIRST_K = 64
 PLACE_K = 8  # per gap, from the colleges in the enterprise's provinces (approximate indexes only)
@@ -342,15 +343,15 @@ def allowed_profiles(pool: Pool, query: Query, where: MatchFilter) -> list[Profi
         try:
             country = normalize_country(where.country)
         except GeographyError as exc:
-            problems.append(Problem("country", str(exc)))
+            problems.append(Problem.of("country", said_of(exc)))
     if where.province:
         try:
             province = normalize_province(country, where.province) if country else normalize_any_province(
                 where.province)
         except GeographyError as exc:
-            problems.append(Problem("province", str(exc)))
+            problems.append(Problem.of("province", said_of(exc)))
     if where.max_distance_km is not None and query.location is None:
-        problems.append(Problem("max_distance_km", "needs a location to measure from, and the asker has none"))
+        problems.append(Problem.of("max_distance_km", say("problem.no_location")))
     if problems:
         raise InvalidInput.of(problems)
     if not (country or province or where.max_distance_km is not None or where.mode):
@@ -360,7 +361,7 @@ def allowed_profiles(pool: Pool, query: Query, where: MatchFilter) -> list[Profi
         try:  # unknown in every table we keep and in the data: most likely a typo, not an empty region
             normalize_any_province(province, prefer="CN")
         except GeographyError as exc:
-            raise InvalidInput.of([Problem("province", str(exc))]) from exc
+            raise InvalidInput.of([Problem.of("province", said_of(exc))]) from exc
     cards = [c for c in cards if (not country or c.country == country) and (not province or c.province == province)
              and (not where.mode or where.mode in c.modes)]
     if where.max_distance_km is not None:

@@ -22,7 +22,9 @@ from matching.errors import Conflict, InvalidInput, Problem
 from matching.prepare import Prepared, dedup_key, prepare
 from matching.profiles import add, to_record
 from matching.progress import Progress, ProgressFactory, no_progress
+from matching.pydantic_reasons import Phrase, PydanticReason
 from matching.reference import Reference
+from matching.saying import Said, Series, Term, Verbatim, say
 from matching.schemas import ImportReport, ProblemPublic
 from matching.sides import Profile, SideSpec
 from matching.vocab import Side
@@ -84,7 +86,7 @@ def parse(spec: SideSpec, text: str, fmt: str) -> tuple[list[Record], list[Probl
         return parse_jsonl(text)
     if fmt == "csv":
         return parse_csv(spec, text)
-    raise InvalidInput.of([Problem("format", f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")])
+    raise InvalidInput.of([Problem.of("format", say("problem.unknown_format", format=fmt, formats=Series(FORMATS)))])
 
 
 def parse_jsonl(text: str) -> tuple[list[Record], list[Problem]]:
@@ -96,10 +98,11 @@ def parse_jsonl(text: str) -> tuple[list[Record], list[Problem]]:
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(Problem("", f"malformed JSON: {exc.msg} at column {exc.colno}", number))
+            said = say("problem.malformed_json", error=Phrase("json", exc.msg), column=exc.colno)
+            problems.append(Problem.of("", said, number))
             continue
         if not isinstance(data, dict):
-            problems.append(Problem("", "each line must be one JSON object", number))
+            problems.append(Problem.of("", say("problem.not_an_object"), number))
             continue
         records.append(Record(number, data))
     return records, problems
@@ -113,12 +116,14 @@ def parse_csv(spec: SideSpec, text: str) -> tuple[list[Record], list[Problem]]:
     except StopIteration:
         return [], []
     except csv.Error as exc:
-        return [], [Problem("", f"malformed CSV: {exc}", 1)]
+        return [], [Problem.of("", say("problem.malformed_csv", error=Phrase("csv", str(exc))), 1)]
     known = set(csv_columns(spec))
     unknown = [h for h in header if h not in known]
     if unknown or "name" not in header:
-        reason = f"unknown columns {unknown}" if unknown else "the header has no 'name' column"
-        return [], [Problem("header", f"{reason}; expected columns: {', '.join(csv_columns(spec))}", 1)]
+        reason = say("problem.unknown_columns", columns=Verbatim(str(unknown))) if unknown \
+            else say("problem.no_name_column")
+        said = say("problem.header", reason=reason, columns=Series(tuple(csv_columns(spec))))
+        return [], [Problem.of("header", said, 1)]
 
     units_map = UNIT_COLUMNS[spec.side]
     profiles: dict[str, Record] = {}
@@ -129,13 +134,14 @@ def parse_csv(spec: SideSpec, text: str) -> tuple[list[Record], list[Problem]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem("", f"malformed CSV: {exc}", reader.line_num))
+            problems.append(Problem.of("", say("problem.malformed_csv", error=Phrase("csv", str(exc))),
+                                       reader.line_num))
             break
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
-            problems.append(Problem("", f"{len(cells)} cells for {len(header)} columns", line))
+            problems.append(Problem.of("", say("problem.cells", cells=len(cells), columns=len(header)), line))
             continue
         row = {h: c.strip() for h, c in zip(header, cells, strict=False) if c.strip()}
         values, unit, row_problems = _typed_row(row, units_map, line)
@@ -153,8 +159,8 @@ def parse_csv(spec: SideSpec, text: str) -> tuple[list[Record], list[Problem]]:
                 record.data[name] = value
                 first_line[key][name] = line
             elif seen != value:
-                problems.append(Problem(name, f"'{value}' conflicts with line {first_line[key][name]} "
-                                        f"of the same {spec.label} ('{seen}')", line))
+                problems.append(Problem.of(name, say("problem.cell_conflict", value=value, first=first_line[key][name],
+                                                     label=Term(spec.label), seen=seen), line))
         if unit:
             record.data[spec.units].append(unit)
             record.unit_lines.append(line)
@@ -182,8 +188,8 @@ def _typed_row(
             elif name in FLOAT_CELLS:
                 value = float(cell)
         except ValueError:
-            kind = "a whole number" if name in INT_CELLS else "a number"
-            problems.append(Problem(column, f"expected {kind}, got '{cell}'", line))
+            kind = "problem.expected_whole" if name in INT_CELLS else "problem.expected_number"
+            problems.append(Problem.of(column, Said(kind, (("cell", cell),)), line))
             continue
         (unit if column in units_map else values)[name] = value
     return values, unit, problems
@@ -207,18 +213,18 @@ def check(session: Session, spec: SideSpec, records: list[Record], ref: Referenc
             for err in exc.errors():
                 loc = tuple(err["loc"])
                 field = ".".join(str(p) for p in loc)
-                problems.append(Problem(field, err["msg"], record.line_of(loc, spec.units)))
+                problems.append(Problem.of(field, PydanticReason.of(err), record.line_of(loc, spec.units)))
             continue
         try:
             prepared = prepare(spec, body, ref)  # type: ignore[arg-type]
         except InvalidInput as exc:
             for p in exc.problems:
                 path = tuple(int(x) if x.isdigit() else x for x in p.field.split("."))
-                problems.append(Problem(p.field, p.reason, record.line_of(path, spec.units)))
+                problems.append(Problem(p.field, p.reason, record.line_of(path, spec.units), p.said))
             continue
         if prepared.dedup_key in seen:
-            problems.append(Problem("name", f"duplicate of line {seen[prepared.dedup_key]} (same name and city)",
-                                    record.line))
+            problems.append(Problem.of("name", say("problem.duplicate_line_profile", first=seen[prepared.dedup_key]),
+                                       record.line))
             continue
         seen[prepared.dedup_key] = record.line
         warnings.extend(Problem("city", w, record.line) for w in prepared.warnings)
@@ -230,8 +236,8 @@ def check(session: Session, spec: SideSpec, records: list[Record], ref: Referenc
     kept = []
     for line, prepared in good:
         if prepared.dedup_key in existing:
-            problems.append(Problem("name", f"a {spec.label} with this name and city already exists "
-                                    f"({spec.label} {existing[prepared.dedup_key]})", line))
+            problems.append(Problem.of("name", say("problem.exists_in_db", label=Term(spec.label),
+                                                   id=existing[prepared.dedup_key]), line))
         else:
             kept.append((line, prepared))
     problems.sort(key=lambda p: (p.line or 0, p.field))
@@ -281,8 +287,8 @@ def write(session: Session, spec: SideSpec, good: list[tuple[int, Prepared]],
         if not taken:
             raise  # not a duplicate: a bug, not the client's mistake
         lines = [line for line, p in good if p.dedup_key in taken]
-        raise Conflict(f"another writer stored {len(taken)} of these {spec.side} meanwhile; nothing was written",
-                       [Problem("name", "already exists", line) for line in lines]) from exc
+        raise Conflict.said(say("problem.raced", count=len(taken), side=Term(spec.side)),
+                            [Problem.of("name", say("problem.already_exists"), line) for line in lines]) from exc
     return len(good)
 
 
@@ -295,10 +301,9 @@ def import_text(session: Session, spec: SideSpec, text: str, fmt: str, ref: Refe
     problems = sorted([*unreadable, *checked.problems], key=lambda p: (p.line or 0, p.field))
     if problems and not partial:
         bad_lines = len({p.line for p in problems})
-        raise InvalidInput(f"{bad_lines} line(s) of the file have problems; nothing was written "
-                           "(fix them, or send ?partial=true to write the good rows)", problems)
+        raise InvalidInput.said(say("problem.bad_lines", count=bad_lines), problems)
     if not records and not problems:
-        raise InvalidInput.of([Problem("body", f"the file holds no {spec.side}")])
+        raise InvalidInput.of([Problem.of("body", say("problem.empty_file", side=Term(spec.side)))])
     with progress(f"writing {spec.side}", len(checked.good)) as advance:
         created = write(session, spec, checked.good, advance, live, progress, commit)
     rows = len(records) + len({p.line for p in unreadable})

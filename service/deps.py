@@ -87,7 +87,8 @@ LiveDep = Annotated[LiveIndex, Depends(get_live)]
 
 async def get_jobs(state: StateDep) -> JobRunner:
     if state.jobs is None:
-        raise ApiError(503, "the job runner is starting; try again in a moment", headers={"Retry-After": "5"})
+        raise ApiError(503, "the job runner is starting; try again in a moment", headers={"Retry-After": "5"},
+                       message=("error.runner_starting", {}))
     return state.jobs
 
 

@@ -8,8 +8,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matching.errors import Conflict, DomainError, InvalidInput, NotFound, Problem
-from matching.messages import CATALOGUE, Lang, render, term
+from matching.errors import Conflict, DomainError, InvalidInput, Message, NotFound, Problem, localised
+from matching.messages import Lang, render
+from matching.pydantic_reasons import PydanticReason
+from matching.saying import Said
 from matching.schemas import ErrorPublic
 from service.language import request_language
 from service.shedding import Overloaded, refusal
@@ -42,53 +44,36 @@ class ApiError(Exception):
     """Raised by routes and dependencies for errors that are not the domain's."""
 
     def __init__(self, status: int, detail: str, *, error: str | None = None,
-                 headers: dict[str, str] | None = None, message: tuple[str, dict[str, object]] | None = None) -> None:
+                 headers: dict[str, str] | None = None, message: Message | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.error = error or STATUS_CODES.get(status, "error")
         self.headers = headers
-        self.message = message  # a matching.messages id and fields, for readers of another language
+        self.message = message  # the detail for readers of another language (see DomainError)
+
+    @classmethod
+    def said(cls, status: int, said: Said, *, error: str | None = None,
+             headers: dict[str, str] | None = None) -> "ApiError":
+        return cls(status, said.render("en"), error=error, headers=headers, message=said)
 
 
 # Starlette's own details (unknown route, wrong method) by status.
 HTTP_MESSAGES = {404: "error.route_not_found", 405: "error.method_not_allowed"}
-
-
-def localised(lang: Lang, detail: str, message: tuple[str, dict[str, object]] | None) -> str:
-    """The detail in the reader's language; English (or untranslated) text as it is."""
-    if lang == "en" or message is None:
-        return detail
-    message_id, fields = message
-    if message_id == "error.invalid":
-        more = int(fields.get("more", 0) or 0)  # type: ignore[call-overload]
-        text = render(lang, "error.field", field=fields["field"], reason=fields["reason"])
-        return text + (render(lang, "error.more", count=more) if more else "")
-    return render(lang, message_id, **{k: term(lang, v) if isinstance(v, str) else v for k, v in fields.items()})
-
-
-def pydantic_reason(lang: Lang, err: Any) -> str:
-    """A pydantic error's message in the reader's language, from its type and context."""
-    english = str(err.get("msg", "invalid"))
-    message_id = f"pydantic.{err.get('type')}"
-    if lang == "en" or message_id not in CATALOGUE:
-        return english
-    try:
-        return render(lang, message_id, **{k: v for k, v in (err.get("ctx") or {}).items()})
-    except (KeyError, IndexError, ValueError):
-        return english
+# FastAPI's own details, by their English.
+FRAMEWORK_DETAILS = {"There was an error parsing the body": "error.body_unparsable"}
 
 
 def error_response(status: int, error: str, detail: str, problems: list[Problem] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: dict[str, str] | None = None, lang: Lang = "en") -> JSONResponse:
     fields = [
-        {"field": p.field, "reason": p.reason} | ({"line": p.line} if p.line is not None else {})
+        {"field": p.field, "reason": p.reason_in(lang)} | ({"line": p.line} if p.line is not None else {})
         for p in problems or []
     ]
     return JSONResponse({"error": error, "detail": detail, "fields": fields}, status, headers=headers)
 
 
-def _validation_problems(exc: RequestValidationError, lang: Lang = "en") -> tuple[bool, list[Problem]]:
+def _validation_problems(exc: RequestValidationError) -> tuple[bool, list[Problem]]:
     malformed = False
     problems = []
     for err in exc.errors():
@@ -97,7 +82,7 @@ def _validation_problems(exc: RequestValidationError, lang: Lang = "en") -> tupl
         # "body", "query" and "path" say where FastAPI looked, not which field the client sent.
         where = [str(p) for p in (loc[1:] if loc and loc[0] in ("body", "query", "path") else loc)]
         field = ".".join(where) or (str(loc[0]) if loc else "body")
-        problems.append(Problem(field, pydantic_reason(lang, err)))
+        problems.append(Problem.of(field, PydanticReason.of(err)))
     return malformed, problems
 
 
@@ -105,25 +90,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         lang = request_language(request)
-        malformed, problems = _validation_problems(exc, lang)
+        malformed, problems = _validation_problems(exc)
         if malformed:
-            reasons = "; ".join(p.reason for p in problems)
+            reasons = "; ".join(p.reason_in(lang) for p in problems)
             return error_response(400, "malformed_json", render(lang, "error.malformed_json"),
                                   [Problem("body", reasons)])
-        first = render(lang, "error.field", field=problems[0].field, reason=problems[0].reason) if problems else \
-            render(lang, "error.invalid_request")
-        return error_response(422, "validation_error", first, problems)
+        first = render(lang, "error.field", field=problems[0].field, reason=problems[0].reason_in(lang)) \
+            if problems else render(lang, "error.invalid_request")
+        return error_response(422, "validation_error", first, problems, lang=lang)
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        detail = localised(request_language(request), exc.detail, exc.message)
+        lang = request_language(request)
+        detail = localised(lang, exc.detail, exc.message)
         if isinstance(exc, NotFound):
-            return error_response(404, "not_found", detail)
+            return error_response(404, "not_found", detail, lang=lang)
         if isinstance(exc, Conflict):
-            return error_response(409, "conflict", detail, exc.problems)
+            return error_response(409, "conflict", detail, exc.problems, lang=lang)
         if isinstance(exc, InvalidInput):
-            return error_response(422, "validation_error", detail, exc.problems)
-        return error_response(400, "bad_request", detail, exc.problems)
+            return error_response(422, "validation_error", detail, exc.problems, lang=lang)
+        return error_response(400, "bad_request", detail, exc.problems, lang=lang)
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
@@ -133,14 +119,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Overloaded)
     async def _overloaded(request: Request, exc: Overloaded) -> Response:
         retry_after = request.app.state.settings.shed_retry_after_seconds
-        body, headers = refusal(exc.limit.limit, exc.waiting, retry_after)
+        body, headers = refusal(exc.limit.limit, exc.waiting, retry_after, request_language(request))
         return Response(body, 503, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         error = STATUS_CODES.get(exc.status_code, "error")
         detail = exc.detail if isinstance(exc.detail, str) else error.replace("_", " ")
-        message_id = HTTP_MESSAGES.get(exc.status_code)
+        message_id = HTTP_MESSAGES.get(exc.status_code) or FRAMEWORK_DETAILS.get(detail)
         if message_id and detail == render("en", message_id):
             detail = render(request_language(request), message_id)
         return error_response(exc.status_code, error, detail, headers=getattr(exc, "headers", None))

@@ -22,14 +22,32 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from matching.messages import LANGUAGES, Lang, pick_language, render
+
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-BAD_REQUEST_BODY = json.dumps({
-    "error": "bad_request", "fields": [],
+_LANG_QUERY = re.compile(rb"[?&]lang=([^&\s#]*)")
+_ACCEPT_LANGUAGE = re.compile(rb"(?im)^accept-language:[ \t]*([^\r\n]*)")
+
+
+def _bad_request(lang: Lang) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     # uvicorn's msg is always "Invalid HTTP request received."; say what it means for a client.
-    "detail": "the request is not valid HTTP/1.1 (a malformed request line or header)",
-}).encode()
-BAD_REQUEST_HEADERS = [(b"content-type", b"application/json"),
-                       (b"content-length", str(len(BAD_REQUEST_BODY)).encode()), (b"connection", b"close")]
+    body = json.dumps({"error": "bad_request", "fields": [], "detail": render(lang, "error.bad_http")},
+                      ensure_ascii=False).encode()
+    return body, [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                  (b"connection", b"close")]
+
+
+BAD_REQUEST = {lang: _bad_request(lang) for lang in LANGUAGES}
+BAD_REQUEST_BODY, BAD_REQUEST_HEADERS = BAD_REQUEST["en"]
+
+
+def language_of(head: bytes) -> Lang:
+    """The language a raw request asks for (`?lang=`, else Accept-Language), read from its bytes: the 400
+    for a request that cannot be parsed is sent before anything else reads it."""
+    line, _, rest = head[:8192].partition(b"\n")
+    query, header = _LANG_QUERY.search(line), _ACCEPT_LANGUAGE.search(rest)
+    return pick_language(query[1].decode("latin-1") if query else None,
+                         header[1].decode("latin-1") if header else None)
 
 
 def percent_encode_non_ascii(data: bytes) -> bytes:
@@ -60,9 +78,12 @@ class Utf8TargetHttpToolsProtocol(HttpToolsProtocol):
         self._awaiting_line = True
         super().on_message_complete()
 
+    _lang: Lang = "en"  # what the request being received asks for, should it need the 400
+
     def data_received(self, data: bytes) -> None:
         line_continues = False
         if self._awaiting_line and data:
+            self._lang = language_of(data)
             data, line_ended = _encode_line_start(data)
             line_continues = not line_ended
         super().data_received(data)
@@ -71,24 +92,29 @@ class Utf8TargetHttpToolsProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         head = [b"HTTP/1.1 400 Bad Request\r\n"]
-        for name, value in [*self.server_state.default_headers, *BAD_REQUEST_HEADERS]:
+        body, headers = BAD_REQUEST[self._lang]
+        for name, value in [*self.server_state.default_headers, *headers]:
             head += [name, b": ", value, b"\r\n"]
-        self.transport.write(b"".join([*head, b"\r\n", BAD_REQUEST_BODY]))
+        self.transport.write(b"".join([*head, b"\r\n", body]))
         self.transport.close()
 
 
 class Utf8TargetH11Protocol(H11Protocol):
     """h11, accepting raw UTF-8 in request targets and answering protocol errors in JSON."""
 
+    _lang: Lang = "en"
+
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE:
             buffered, _ = self.conn.trailing_data
+            self._lang = language_of(buffered + data)
             if b"\n" not in buffered:  # the request line is still arriving: it ends at this chunk's first LF
                 data, _ = _encode_line_start(data)
         super().data_received(data)
 
     def send_400_response(self, msg: str) -> None:
-        for event in (h11.Response(status_code=400, headers=BAD_REQUEST_HEADERS, reason=b"Bad Request"),
-                      h11.Data(data=BAD_REQUEST_BODY), h11.EndOfMessage()):
+        body, headers = BAD_REQUEST[self._lang]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                      h11.Data(data=body), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event) or b"")
         self.transport.close()

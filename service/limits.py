@@ -4,6 +4,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from matching.messages import Lang, render
+from service.language import SCOPE_KEY
+
 
 class BodySizeLimit:
     """Reads the body up to the limit and replays it to the app.
@@ -24,7 +27,7 @@ class BodySizeLimit:
         limit = self.overrides.get(scope["path"], self.default)
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _reject(send, limit)
+                await _reject(send, limit, scope.get(SCOPE_KEY, "en"))
                 return
         chunks: list[bytes] = []
         size = 0
@@ -35,7 +38,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
-                await _reject(send, limit)
+                await _reject(send, limit, scope.get(SCOPE_KEY, "en"))
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -53,10 +56,10 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
 
-async def _reject(send: Send, limit: int) -> None:
+async def _reject(send: Send, limit: int, lang: Lang) -> None:
     body = json.dumps({
         "error": "payload_too_large",
-        "detail": f"the request body is larger than the limit of {limit} bytes",
+        "detail": render(lang, "error.too_large", limit=limit),
         "fields": [],
     }).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]

@@ -28,6 +28,9 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from matching.messages import Lang, render
+from service.language import SCOPE_KEY
+
 HEAVY, RANKED, LIGHT = "heavy", "ranked", "light"
 EXEMPT = frozenset({"/health"})
 WRITES = frozenset({"POST", "PUT", "PATCH"})
@@ -138,12 +141,11 @@ class Places:
             self._free.release()
 
 
-def refusal(limit: int, waiting: int, retry_after: int) -> tuple[bytes, dict[str, str]]:
+def refusal(limit: int, waiting: int, retry_after: int, lang: Lang) -> tuple[bytes, dict[str, str]]:
     """The 503 `overloaded` body and headers, the same from the middleware and from a route."""
     body = json.dumps({
         "error": "overloaded",
-        "detail": f"the server is at capacity ({limit} such requests running, "
-                  f"{waiting} waiting); retry after {retry_after} s",
+        "detail": render(lang, "error.overloaded", limit=limit, waiting=waiting, retry=retry_after),
         "fields": [],
     }).encode()
     return body, {"content-type": "application/json", "retry-after": str(retry_after)}
@@ -168,15 +170,15 @@ class LoadShedding:
             await self.app(scope, receive, send)
             return
         if not await gate.enter():
-            await self._refuse(send, gate)
+            await self._refuse(send, gate, scope.get(SCOPE_KEY, "en"))
             return
         try:
             await self.app(scope, receive, send)
         finally:
             gate.leave()
 
-    async def _refuse(self, send: Send, gate: Gate) -> None:
-        body, named = refusal(gate.config.limit, gate.waiting, self.retry_after)
+    async def _refuse(self, send: Send, gate: Gate, lang: Lang) -> None:
+        body, named = refusal(gate.config.limit, gate.waiting, self.retry_after, lang)
         headers = [(k.encode(), v.encode()) for k, v in named.items()] + [(b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -192,3 +192,12 @@ def test_raw_utf8_request_line_arriving_in_pieces(server: Server) -> None:
         answer = read_answer(sock)
     (expected,) = send(server, request(server, b"/colleges?province=Xinjiang&limit=3"))
     assert answer.status == 200 and answer.json() == expected.json()
+
+
+def test_what_is_not_http_answers_in_the_language_it_asks_for(server: Server) -> None:
+    for garbage in (b"GET /colleges HTTP/1.1\r\nAccept-Language: zh-CN,zh;q=0.9\r\nHost 127.0.0.1\r\n\r\n",
+                    b"GET /a?lang=zh b c HTTP/1.1\r\nHost: x\r\n\r\n"):
+        (answer,) = send(server, garbage)
+        assert answer.status == 400
+        assert answer.json() == {"error": "bad_request", "fields": [],
+                                 "detail": "请求不是有效的 HTTP/1.1（请求行或请求头格式错误）"}

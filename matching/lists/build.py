@@ -24,6 +24,7 @@ from matching.lists.schemas import MatchListCreate, Scope
 from matching.lists.scope import Demand, Resolved, resolve
 from matching.models import Specialty
 from matching.progress import Progress, ProgressFactory, no_progress
+from matching.saying import Term, say
 
 log = logging.getLogger("matchmaker.lists")
 ACTIVE = ("proposed", "accepted")  # entries that hold what they were allocated
@@ -179,7 +180,7 @@ def round_now(session: Session, pools: CandidatePools, lst: MatchList, who: str)
     result = plan(session, pools, lst, work)
     if not _bump_round(session, lst.id, seen, ("ready",), work.round):
         session.rollback()
-        raise Conflict(f"match list {lst.id} changed while this round was planned (another round?); try again")
+        raise Conflict.said(say("problem.list_changed", id=lst.id))
     entries = write(session, lst, result)
     record(session, who, "round", lst.id, after=_summary(result, entries))
     session.commit()
@@ -195,7 +196,7 @@ def round_later(session: Session, lst: MatchList, who: str, hold: Hold = lambda 
                             .values(status="building").execution_options(synchronize_session=False))
     if getattr(moved, "rowcount", 0) != 1:
         session.rollback()
-        raise Conflict(f"match list {lst.id} is being changed by another round; try again when it is ready")
+        raise Conflict.said(say("problem.list_busy", id=lst.id))
     job = jobs.create(session, "round", lst.id, work.enterprises, hold)
     session.execute(update(MatchList).where(MatchList.id == lst.id).values(job_id=job.id)
                     .execution_options(synchronize_session=False))
@@ -211,7 +212,7 @@ def unfilled_gaps(session: Session, lst: MatchList) -> int:
 
 def _check_round(lst: MatchList) -> None:
     if lst.status != "ready":
-        raise Conflict(f"match list {lst.id} is {lst.status}; only a ready list can have another round")
+        raise Conflict.said(say("problem.list_not_ready", id=lst.id, status=Term(lst.status)))
 
 
 def _bump_round(session: Session, list_id: int, seen: int, states: tuple[str, ...], new: int) -> bool:

@@ -18,6 +18,7 @@ from matching.errors import Conflict, NotFound
 from matching.lists.models import Job
 from matching.lists.schemas import JobPublic, Progress
 from matching.models import utcnow
+from matching.saying import Term, say
 
 ACTIVE = ("queued", "running")
 JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -69,7 +70,7 @@ def cancel(session: Session, job_id: str) -> Job:
     if not _move(session, job_id, ACTIVE, status="cancelled", finished_at=utcnow()):
         session.rollback()
         job = get(session, job_id)
-        raise Conflict(f"job {job_id} has already ended ({job.status}); there is nothing to cancel")
+        raise Conflict.said(say("problem.job_ended", id=job_id, status=Term(job.status)))
     return job
 
 

@@ -16,6 +16,7 @@ from matching.lists import entries
 from matching.lists.audit import record
 from matching.lists.models import EntryComment, MatchEntry
 from matching.models import Specialty, utcnow
+from matching.saying import say
 
 Action = Literal["accept", "reject", "withdraw"]
 FROM: dict[Action, tuple[str, ...]] = {
@@ -65,14 +66,13 @@ def _check_capacity(session: Session, entry: MatchEntry) -> None:
                                .with_for_update())
     if graduates is None:
         session.rollback()
-        raise Conflict(f"specialty {entry.specialty_id} ({entry.specialty_name}) no longer exists; the entry "
-                       "cannot be accepted")
+        raise Conflict.said(say("problem.specialty_gone", id=entry.specialty_id, name=entry.specialty_name))
     held = session.scalar(select(func.coalesce(func.sum(MatchEntry.headcount), 0))
                           .where(MatchEntry.specialty_id == entry.specialty_id, MatchEntry.status == "accepted")) or 0
     if held > graduates:
         session.rollback()
-        raise Conflict(f"accepting entry {entry.id} would hold {held} of {entry.specialty_name}'s {graduates} "
-                       f"graduates a year (accepted entries of all lists); withdraw another or reject this one")
+        raise Conflict.said(say("problem.over_capacity", id=entry.id, held=held, name=entry.specialty_name,
+                                graduates=graduates))
 
 
 def _not_now(entry_id: int, status: str, action: Action) -> str:

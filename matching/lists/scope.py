@@ -10,6 +10,7 @@ from matching.errors import InvalidInput, Problem
 from matching.geography import GeographyError, normalize_any_province, normalize_country
 from matching.lists.schemas import Scope
 from matching.models import College, Enterprise, TalentGap
+from matching.saying import Term, said_of, say
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +42,14 @@ def resolve(session: Session, scope: Scope) -> Resolved:
         try:
             countries.append(normalize_country(value))
         except GeographyError as exc:
-            problems.append(Problem(f"scope.countries.{i}", str(exc)))
+            problems.append(Problem.of(f"scope.countries.{i}", said_of(exc)))
     provinces: list[str] = []
     for i, value in enumerate(scope.provinces):
         try:
             # CN first: most provinces named are Chinese, and an unknown name is a typo, not a new region.
             provinces.append(normalize_any_province(value, prefer="CN"))
         except GeographyError as exc:
-            problems.append(Problem(f"scope.provinces.{i}", str(exc)))
+            problems.append(Problem.of(f"scope.provinces.{i}", said_of(exc)))
     problems += _unknown_ids(session, Enterprise, scope.enterprise_ids, "scope.enterprise_ids", "enterprise")
     problems += _unknown_ids(session, College, scope.college_ids, "scope.college_ids", "college")
     if problems:
@@ -83,5 +84,5 @@ def _unknown_ids(session: Session, model: type[College] | type[Enterprise], ids:
     known: set[int] = set()
     for start in range(0, len(ids), 1000):  # bounded IN lists
         known.update(session.scalars(select(model.id).where(model.id.in_(ids[start:start + 1000]))))
-    return [Problem(f"{field}.{i}", f"{label} {value} does not exist") for i, value in enumerate(ids)
-            if value not in known]
+    return [Problem.of(f"{field}.{i}", say("problem.missing", label=Term(label), id=value))
+            for i, value in enumerate(ids) if value not in known]

@@ -11,6 +11,7 @@ from matching.models import College, Enterprise
 from matching.outcomes.models import Impression, ImpressionItem, SuggestionFeedback
 from matching.outcomes.schemas import FeedbackCreate, FeedbackPublic, FeedbacksPublic
 from matching.outcomes.vocab import AskerSide, FeedbackAction
+from matching.saying import Alternatives, Term, say
 
 REASONS = "too_far, wrong_field, too_small, already_partner or other"
 LABELS: dict[type[College] | type[Enterprise], str] = {College: "college", Enterprise: "enterprise"}
@@ -42,25 +43,28 @@ def check(session: Session, side: AskerSide, asker_id: int, candidate_id: int, b
     an impression that did not show this candidate to this asker."""
     asker_model, candidate_model = _models(side)
     if session.get(asker_model, asker_id) is None:
-        raise NotFound(f"{LABELS[asker_model]} {asker_id} does not exist")
+        raise NotFound.missing(LABELS[asker_model], asker_id)
     if session.get(candidate_model, candidate_id) is None:
-        raise NotFound(f"{LABELS[candidate_model]} {candidate_id} does not exist")
+        raise NotFound.missing(LABELS[candidate_model], candidate_id)
     problems: list[Problem] = []
     if body.action == FeedbackAction.DISMISSED and body.reason is None:
-        problems.append(Problem("reason", f"a dismissal needs a reason: {REASONS}"))
+        problems.append(Problem.of("reason", say("problem.needs_reason", reasons=Alternatives(
+            tuple(REASONS.replace(" or ", ", ").split(", ")), quote=False))))
     if body.action != FeedbackAction.DISMISSED and body.reason is not None:
-        problems.append(Problem("reason", f"a reason goes with dismissed only, not with {body.action}"))
+        problems.append(Problem.of("reason", say("problem.reason_only_dismissed", action=f"{body.action}")))
     if body.impression_id is not None:
         impression = session.get(Impression, body.impression_id)
         if impression is None:
-            problems.append(Problem("impression_id", f"impression {body.impression_id} does not exist"))
+            problems.append(Problem.of("impression_id", say("problem.missing", label=Term("impression"),
+                                                            id=body.impression_id)))
         elif impression.asker_side != side or impression.asker_id != asker_id or impression.kind not in KINDS[side]:
-            problems.append(Problem("impression_id", f"impression {body.impression_id} was not a page of this "
-                                    f"{'enterprise' if side == AskerSide.ENTERPRISE else 'college'}'s matches"))
+            problems.append(Problem.of("impression_id", say(
+                "problem.impression_not_ours", id=body.impression_id,
+                label=Term("enterprise" if side == AskerSide.ENTERPRISE else "college"))))
         elif session.scalar(select(func.count()).select_from(ImpressionItem).where(
                 ImpressionItem.impression_id == impression.id, ImpressionItem.candidate_id == candidate_id)) == 0:
-            problems.append(Problem("impression_id", f"impression {body.impression_id} did not show "
-                                    f"candidate {candidate_id}"))
+            problems.append(Problem.of("impression_id", say("problem.impression_not_shown", id=body.impression_id,
+                                                            candidate=candidate_id)))
     if problems:
         raise InvalidInput.of(problems)
 

@@ -12,6 +12,7 @@ from matching.models import College, Enterprise
 from matching.outcomes import partnerships
 from matching.outcomes.models import Partnership
 from matching.outcomes.schemas import EntryOutcome, FromEntriesBody, FromEntriesPublic, PartnershipCreate
+from matching.saying import Term, say
 from matching.vocab import CooperationMode
 
 
@@ -19,7 +20,7 @@ def from_entries(session: Session, entries: Sequence[MatchEntry], body: FromEntr
     """Every entry must be accepted (a 409 names the first that is not); nothing is written then."""
     for entry in entries:
         if entry.status != "accepted":
-            raise Conflict(f"entry {entry.id} is {entry.status}: only accepted entries become partnerships")
+            raise Conflict.said(say("problem.not_accepted", id=entry.id, status=Term(entry.status)))
     outcomes: list[EntryOutcome] = []
     made: dict[str, tuple[Partnership, str]] = {}
     for entry in entries:

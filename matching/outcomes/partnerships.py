@@ -16,6 +16,7 @@ from matching.errors import Conflict, InvalidInput, NotFound, Problem
 from matching.models import College, Enterprise
 from matching.outcomes.models import Partnership
 from matching.outcomes.schemas import PartnershipCreate, PartnershipPublic, PartnershipsPublic
+from matching.saying import NOTHING, Term, say
 
 
 def pair_key(college_id: int, enterprise_id: int, start_date: date | None) -> str:
@@ -37,9 +38,10 @@ def public(p: Partnership) -> PartnershipPublic:
 def missing_profiles(session: Session, college_id: int, enterprise_id: int) -> list[Problem]:
     problems = []
     if session.get(College, college_id) is None:
-        problems.append(Problem("college_id", f"college {college_id} does not exist"))
+        problems.append(Problem.of("college_id", say("problem.missing", label=Term("college"), id=college_id)))
     if session.get(Enterprise, enterprise_id) is None:
-        problems.append(Problem("enterprise_id", f"enterprise {enterprise_id} does not exist"))
+        problems.append(Problem.of("enterprise_id", say("problem.missing", label=Term("enterprise"),
+                                                        id=enterprise_id)))
     return problems
 
 
@@ -56,10 +58,11 @@ def build(body: PartnershipCreate, who: str) -> Partnership:
 
 
 def _duplicate(body: PartnershipCreate, existing: Partnership | None) -> Conflict:
-    when = f"starting {body.start_date}" if body.start_date else "without a start date"
-    which = f" (partnership {existing.id})" if existing else ""
-    return Conflict(f"college {body.college_id} and enterprise {body.enterprise_id} already have a partnership "
-                    f"{when}{which}", [Problem("start_date", "the same pair and start date is already on record")])
+    when = say("problem.starting", date=str(body.start_date)) if body.start_date else say("problem.no_start")
+    which = say("problem.which", label=Term("partnership"), id=existing.id) if existing else NOTHING
+    return Conflict.said(say("problem.duplicate_partnership", college=body.college_id, enterprise=body.enterprise_id,
+                             when=when, which=which),
+                         [Problem.of("start_date", say("problem.same_pair_on_record"))])
 
 
 def create(session: Session, body: PartnershipCreate, who: str) -> Partnership:
@@ -84,7 +87,7 @@ def create(session: Session, body: PartnershipCreate, who: str) -> Partnership:
 def get(session: Session, partnership_id: int) -> Partnership:
     partnership = session.get(Partnership, partnership_id)
     if partnership is None:
-        raise NotFound(f"partnership {partnership_id} does not exist")
+        raise NotFound.missing("partnership", partnership_id)
     return partnership
 
 

@@ -20,6 +20,8 @@ from matching.models import College, Enterprise
 from matching.outcomes import partnerships
 from matching.outcomes.models import Partnership
 from matching.outcomes.schemas import PartnershipCreate
+from matching.pydantic_reasons import Phrase, PydanticReason
+from matching.saying import Series, Term, Verbatim, say
 from matching.schemas import ImportReport, ProblemPublic
 from matching.transfer import FORMATS, parse_jsonl
 
@@ -32,7 +34,7 @@ def parse(text: str, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]], list[P
         return _parse_jsonl(text)
     if fmt == "csv":
         return _parse_csv(text)
-    raise InvalidInput.of([Problem("format", f"unknown format '{fmt}'; use one of {', '.join(FORMATS)}")])
+    raise InvalidInput.of([Problem.of("format", say("problem.unknown_format", format=fmt, formats=Series(FORMATS)))])
 
 
 def _parse_jsonl(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Problem]]:
@@ -47,11 +49,12 @@ def _parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Proble
     except StopIteration:
         return [], []
     except csv.Error as exc:
-        return [], [Problem("", f"malformed CSV: {exc}", 1)]
+        return [], [Problem.of("", say("problem.malformed_csv", error=Phrase("csv", str(exc))), 1)]
     unknown = [h for h in header if h not in COLUMNS]
     if unknown or not {"college_id", "enterprise_id"} <= set(header):
-        reason = f"unknown columns {unknown}" if unknown else "the header needs college_id and enterprise_id"
-        return [], [Problem("header", f"{reason}; expected columns: {', '.join(COLUMNS)}", 1)]
+        reason = say("problem.unknown_columns", columns=Verbatim(str(unknown))) if unknown \
+            else say("problem.header_needs_ids")
+        return [], [Problem.of("header", say("problem.header", reason=reason, columns=Series(COLUMNS)), 1)]
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     while True:
@@ -60,12 +63,14 @@ def _parse_csv(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Proble
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem("", f"malformed CSV: {exc}", reader.line_num))
+            problems.append(Problem.of("", say("problem.malformed_csv", error=Phrase("csv", str(exc))),
+                                       reader.line_num))
             break
         if not any(c.strip() for c in cells):
             continue
         if len(cells) > len(header):
-            problems.append(Problem("", f"{len(cells)} cells for {len(header)} columns", reader.line_num))
+            problems.append(Problem.of("", say("problem.cells", cells=len(cells), columns=len(header)),
+                                       reader.line_num))
             continue
         row: dict[str, Any] = {}
         for column, cell in zip(header, cells, strict=False):
@@ -98,7 +103,7 @@ def check(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> tuple[lis
         try:
             bodies.append((line, PartnershipCreate.model_validate(data)))
         except ValidationError as exc:
-            problems.extend(Problem(".".join(str(p) for p in err["loc"]) or "", err["msg"], line)
+            problems.extend(Problem.of(".".join(str(p) for p in err["loc"]) or "", PydanticReason.of(err), line)
                             for err in exc.errors())
     colleges = _existing_ids(session, College, {b.college_id for _, b in bodies})
     enterprises = _existing_ids(session, Enterprise, {b.enterprise_id for _, b in bodies})
@@ -114,14 +119,15 @@ def check(session: Session, rows: list[tuple[int, dict[str, Any]]]) -> tuple[lis
         key = partnerships.pair_key(body.college_id, body.enterprise_id, body.start_date)
         row_problems = []
         if body.college_id not in colleges:
-            row_problems.append(Problem("college_id", f"college {body.college_id} does not exist", line))
+            row_problems.append(Problem.of("college_id", say("problem.missing", label=Term("college"),
+                                                             id=body.college_id), line))
         if body.enterprise_id not in enterprises:
-            row_problems.append(Problem("enterprise_id", f"enterprise {body.enterprise_id} does not exist", line))
+            row_problems.append(Problem.of("enterprise_id", say("problem.missing", label=Term("enterprise"),
+                                                                id=body.enterprise_id), line))
         if key in seen:
-            row_problems.append(Problem("start_date", f"duplicate of line {seen[key]} (same pair and start date)",
-                                        line))
+            row_problems.append(Problem.of("start_date", say("problem.duplicate_line_pair", first=seen[key]), line))
         elif key in on_record:
-            row_problems.append(Problem("start_date", "this pair and start date is already on record", line))
+            row_problems.append(Problem.of("start_date", say("problem.pair_on_record"), line))
         seen.setdefault(key, line)
         if row_problems:
             problems.extend(row_problems)
@@ -136,16 +142,15 @@ def import_text(session: Session, text: str, fmt: str, who: str, *, partial: boo
     problems = sorted([*unreadable, *checked], key=lambda p: (p.line or 0, p.field))
     if problems and not partial:
         bad_lines = len({p.line for p in problems})
-        raise InvalidInput(f"{bad_lines} line(s) of the file have problems; nothing was written "
-                           "(fix them, or send ?partial=true to write the good rows)", problems)
+        raise InvalidInput.said(say("problem.bad_lines", count=bad_lines), problems)
     if not rows and not problems:
-        raise InvalidInput.of([Problem("body", "the file holds no partnerships")])
+        raise InvalidInput.of([Problem.of("body", say("problem.empty_file", side=Term("partnerships")))])
     try:
         session.add_all([partnerships.build(body, who) for _, body in good])
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict("another writer stored some of these partnerships meanwhile; nothing was written") from exc
+        raise Conflict.said(say("problem.raced_partnerships")) from exc
     total = len(rows) + len({p.line for p in unreadable})
     return ImportReport(side=SIDE, format=fmt, rows=total, created=len(good), rejected=total - len(good),
                         errors=[ProblemPublic(field=p.field, reason=p.reason, line=p.line) for p in problems])

@@ -23,12 +23,14 @@ async def health(request: Request) -> dict[str, str]:
     # connection (the app's pool may be checked out), and bounded in time.
     state = getattr(request.app.state, "matchmaker", None)
     if state is None or not state.ready:
-        raise ApiError(503, "the service is starting", headers={"Retry-After": "5"})
+        raise ApiError(503, "the service is starting", headers={"Retry-After": "5"},
+                       message=("error.not_started", {}))
     loop = asyncio.get_running_loop()
     try:
         await asyncio.wait_for(loop.run_in_executor(state.probe, _ping, state.probe_engine), PROBE_SECONDS)
     except Exception as exc:  # any driver error, or none in time, means the same thing to a load balancer
-        raise ApiError(503, "the database does not answer", headers={"Retry-After": "5"}) from exc
+        raise ApiError(503, "the database does not answer", headers={"Retry-After": "5"},
+                       message=("error.database_down", {})) from exc
     return {"status": "ok"}
 
 

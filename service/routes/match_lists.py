@@ -39,6 +39,7 @@ from matching.outcomes.from_lists import from_entries
 from matching.outcomes.impressions import FeatureRows
 from matching.outcomes.schemas import FromEntriesBody, FromEntriesPublic
 from matching.ranking import RankingSettings
+from matching.saying import said_of, say
 from matching.schemas import MAX_ID, OptionalName
 from matching.sides import COLLEGES, ENTERPRISES
 from matching.vocab import Role, Side
@@ -177,7 +178,7 @@ def new_round(list_id: ListId, response: Response, builder: BuilderDep, who: Pri
     current = store.get(session, list_id)
     unfilled = build.unfilled_gaps(session, current) if current.status == "ready" else None
     if unfilled == 0:
-        raise Conflict(f"every gap of match list {list_id} is filled: there is nothing left to allocate")
+        raise Conflict.said(say("problem.all_filled", id=list_id))
     # A list that is not ready goes the direct way, where round_now refuses it with a 409.
     lst = builder.run(unfilled or 0, response,
                       now=lambda: build.round_now(session, builder.pools, current, who_is(who)),
@@ -198,7 +199,7 @@ def _entry_filter(query: EntryQuery, who: Principal) -> entries.EntryFilter:
         try:
             province = normalize_any_province(query.province, prefer="CN")
         except GeographyError as exc:
-            raise InvalidInput.of([Problem("province", str(exc))]) from exc
+            raise InvalidInput.of([Problem.of("province", said_of(exc))]) from exc
     return entries.EntryFilter(status=query.status, college_id=college_id, enterprise_id=enterprise_id,
                                province=province, industry=query.industry, q=query.q)
 

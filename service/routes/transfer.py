@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from matching import transfer
 from matching.outcomes import transfer as partnership_files
+from matching.saying import say
 from matching.schemas import ImportReport
 from matching.sides import SIDES
 from matching.vocab import FileSide, Role, Side
@@ -33,8 +34,7 @@ def _format(request: Request, given: Format | None) -> str:
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media in FORMAT_OF_MEDIA:
         return FORMAT_OF_MEDIA[media]
-    raise ApiError(415, "say the file's format: ?format=jsonl or ?format=csv, or Content-Type "
-                        "application/x-ndjson or text/csv")
+    raise ApiError.said(415, say("error.say_format"))
 
 
 @router.post("/import", response_model=ImportReport, status_code=201,
@@ -57,7 +57,7 @@ async def import_(
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, f"the file is not UTF-8 text (byte {exc.start})", error="bad_encoding") from exc
+        raise ApiError.said(400, say("error.not_utf8", byte=exc.start), error="bad_encoding") from exc
     if side == FileSide.PARTNERSHIPS:
         return await run_in_threadpool(partnership_files.import_text, session, text, fmt, who_is(who),
                                        partial=partial)
