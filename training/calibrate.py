@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.encoder import BACKENDS, E5, MINILM, USE, load_encoder
+from embeddings.encoder import BACKENDS, E5, MINILM, USE, Encoder, load_encoder
 from embeddings.thresholds import THRESHOLDS_FILE
 from matching.taxonomy import Catalogue
 
@@ -47,6 +47,7 @@ READS = {MINILM: ("en",)}  # the languages a model was trained on; others read a
 PAIRS = 20_000  # unrelated name pairs sampled per model
 SEED = 5
 _vectors: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}  # per model and texts: each encoded once
+encoders: dict[str, Encoder] = {}  # loaded once per process; a caller may hand in its own
 
 
 def texts_of(catalogue: Catalogue) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -68,7 +69,9 @@ def load_needs(path: Path = TUNING) -> list[dict[str, object]]:
 def encoded(model: str, texts: Sequence[str]) -> np.ndarray:
     key = (model, tuple(texts))
     if key not in _vectors:
-        _vectors[key] = load_encoder(model).encode(list(texts))
+        if model not in encoders:
+            encoders[model] = load_encoder(model)
+        _vectors[key] = encoders[model].encode(list(texts))
     return _vectors[key]
 
 
