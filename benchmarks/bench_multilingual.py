@@ -1,13 +1,16 @@
 """Bilingual queries against the sample, per embedding model, side by side; and each model's speed.
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_multilingual [--models multilingual-e5-small all-MiniLM-L6-v2]
+        [--queries benchmarks/multilingual_tuning.jsonl]
 
 Quality. benchmarks/multilingual_queries.jsonl holds realistic HR needs, each written in Chinese,
 English and Russian and labelled with the catalogue codes that satisfy it. Each text is sent to
 `POST /search` (side colleges, amount 10) against the bundled sample, imported with that model.
 A suggested college is a hit when one of its specialties carries a labelled code, so the figures
 do not depend on the sample's wording: hit@1 (the first college is a hit) and P@5 (share of hits
-among the first five), per language.
+among the first five), per language. `--queries` reads another set of the same format, such as
+benchmarks/multilingual_tuning.jsonl, the needs the thresholds are calibrated on (training/calibrate.py):
+figures on that set are not a test of the calibration, the reported set's are.
 
 Speed, in the same run for every model: loading the model, encoding one search text (p50 of 100),
 importing the whole sample (validation, embedding, indexing: what the first `make run` does after
@@ -62,8 +65,8 @@ class ModelRun:
     misses: dict[str, list[str]] = field(default_factory=dict)
 
 
-def load_queries() -> list[dict[str, object]]:
-    return [json.loads(line) for line in QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_queries(path: Path = QUERIES) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def pct(samples: Sequence[float], q: float) -> float:
@@ -167,10 +170,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--work", type=Path, help="Keep the imported databases here and reuse them (no ingest "
                         "figure then); default: a temporary directory.")
     parser.add_argument("--min-similarity", type=float, help="Override every model's calibrated threshold.")
+    parser.add_argument("--queries", type=Path, default=QUERIES, help="The needs to send (default: the reported set, "
+                        "%(default)s).")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     reference = Reference.load(REPO_DATA)
-    queries = load_queries()
+    queries = load_queries(args.queries)
+    print(f"queries: {args.queries}")
     print(f"host: {platform.node()}, {os.cpu_count()} cores, load {os.getloadavg()}, "
           f"python {platform.python_version()}", flush=True)
     runs = []

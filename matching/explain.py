@@ -50,7 +50,7 @@ def suggestion(
     }
     total = math.fsum(c.contribution for c in components.values())
     pairs: list[MatchedPair] = []
-    for q, unit_id, sim, overlap in scored.pairs(i):
+    for q, unit_id, sim, overlap, matched in scored.pairs(i):
         unit, other = query.units[q], pool.units[unit_id]
         agreement, inferred = _agreement(unit, other)
         gap, specialty = (unit, other) if query.is_enterprise else (other, unit)
@@ -58,7 +58,7 @@ def suggestion(
                                  keyword_overlap=round(overlap, 4), shared_keywords=stats.shared(gap.words,
                                                                                                  specialty.words),
                                  code_agreement=agreement, code_inferred=inferred,
-                                 relevant=sim >= config.min_similarity))
+                                 relevant=matched))
     pairs.sort(key=lambda p: (-p.relevant, -p.similarity, p.query_unit.id, p.candidate_unit.id))
     groups = specialty_groups(query, [p for p in pairs if p.relevant])
     # Every gap is paired once (relevant or not): the headcount asked is theirs, whichever side asks.

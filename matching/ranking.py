@@ -122,18 +122,19 @@ class Scored:
     pair_sim: np.ndarray
     pair_overlap: np.ndarray
     pair_starts: np.ndarray  # candidate i's pairs are [pair_starts[i], pair_starts[i + 1])
-    relevant: np.ndarray  # candidate has a pair at or above min_similarity
+    pair_matched: np.ndarray  # per pair: a match (similarity at or above min_similarity, or the same stated code)
+    relevant: np.ndarray  # candidate is listed: a pair at or above the listing threshold, or one of the same code
     asker_view: np.ndarray
     candidate_view: np.ndarray
     distance_km: np.ndarray  # nan when unknown
     weights: dict[str, float] = field(default_factory=dict)
 
-    def pairs(self, i: int) -> list[tuple[int, int, float, float]]:
-        """(query unit index, candidate unit id, similarity, keyword overlap) of candidate i."""
+    def pairs(self, i: int) -> list[tuple[int, int, float, float, bool]]:
+        """(query unit index, candidate unit id, similarity, keyword overlap, matched) of candidate i."""
         lo, hi = int(self.pair_starts[i]), int(self.pair_starts[i + 1])
-        return [(int(q), int(u), float(s), float(o)) for q, u, s, o in
+        return [(int(q), int(u), float(s), float(o), bool(r)) for q, u, s, o, r in
                 zip(self.pair_query[lo:hi], self.pair_unit[lo:hi], self.pair_sim[lo:hi], self.pair_overlap[lo:hi],
-                    strict=True)]
+                    self.pair_matched[lo:hi], strict=True)]
 
 
 def code_agreement(a: str, b: str) -> str:
@@ -148,6 +149,22 @@ def code_agreement(a: str, b: str) -> str:
 
 def agreement_value(a: Sequence[str], b: Sequence[str]) -> float:
     return max((AGREEMENT[code_agreement(x, y)] for x in a for y in b), default=0.0)
+
+
+def same_stated_code(query: Query, pool: Pool, unit_ids: np.ndarray) -> np.ndarray:
+    """Query units × unit_ids: both units state one same catalogue code (their own codes, not inferred
+    ones). Such a pair is a match whatever its similarity: the catalogue says so, and a sentence's
+    vector may sit below the threshold of a specialty named in a few words."""
+    out = np.zeros((len(query.units), len(unit_ids)), dtype=bool)
+    for q, unit in enumerate(query.units):
+        mine = code_numbers(unit.codes)
+        if not len(mine) or not len(unit_ids):
+            continue
+        # the pool's code columns hold inferred codes too: the few units that agree are checked by card
+        idx = np.flatnonzero(np.isin(pool.codes[unit_ids], mine).any(axis=1))
+        stated = np.fromiter((bool(pool.units[int(u)].codes) for u in unit_ids[idx]), bool, len(idx))
+        out[q, idx[stated]] = True
+    return out
 
 
 def catalogue_agreement(query: Query, pool: Pool, pair_query: np.ndarray, pair_unit: np.ndarray,
@@ -220,9 +237,10 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
         np.zeros_like(sims, dtype=np.float64)
     choose = weights["semantic"] * sims + weights["keywords"] * overlaps if weights["semantic"] + weights[
         "keywords"] else sims.astype(np.float64)
-    # A relevant pair (similarity >= min_similarity) is always preferred, so a listed candidate's
-    # explanation shows the pair that makes it relevant.
-    choose = choose + 10.0 * (sims >= config.min_similarity)
+    # A matched pair (similarity >= min_similarity, or the same stated code) is always preferred, so a
+    # listed candidate's explanation shows the pair that makes it relevant.
+    same = same_stated_code(query, pool, unit_ids)
+    choose = choose + 10.0 * ((sims >= config.min_similarity) | same)
     profile_ids = np.fromiter((c.id for c in candidates), np.int64, len(candidates))
     counts = _counts(profile_ids, pool, unit_ids)
     group = np.repeat(np.arange(n_profiles), counts)
@@ -265,14 +283,16 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
         keep = has_units[pair_owner]
         pair_query, pair_idx, pair_sim, pair_owner = pair_query[keep], pair_idx[keep], pair_sim[keep], pair_owner[keep]
         pair_overlap = pair_overlap[keep]
+        pair_same = same[pair_query, pair_idx] if n else np.zeros(0, bool)
         gap_amount, spec_amount = amount_q[pair_query], amount_u[pair_idx] if n else np.zeros(0)
     else:
         # pairs: each candidate gap with the asking college's best specialty
         pair_query, pair_idx, pair_sim, pair_owner = q_best.astype(np.int64), np.arange(n), s_best, group
         pair_overlap = o_best
+        pair_same = same[pair_query, pair_idx] if n else np.zeros(0, bool)
         gap_amount, spec_amount = amount_u, amount_q[q_best] if n else np.zeros(0)
     pair_unit = unit_ids[pair_idx] if n else np.zeros(0, np.int64)
-    relevant = pair_sim >= tau
+    relevant = (pair_sim >= tau) | pair_same
     agree = catalogue_agreement(query, pool, pair_query, pair_unit, relevant)
     # A weak match covers weakly: otherwise a college with a so-so specialty for every gap would
     # out-cover the one that trains exactly what one gap asks.
@@ -315,14 +335,16 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     values["collaborative"] = history.collaborative(asker_id, query_centroid(query.vectors), query.is_enterprise,
                                                     profile_ids, CentroidOf(pool))
     total_score = sum((weights[f] * values[f] for f in FEATURES), np.zeros(n_profiles))
-    # Listed: any pair of units at or above min_similarity, whichever pairs the features chose.
+    # Listed: any pair of units at or above min_similarity, or of the same stated code, whichever pairs
+    # the features chose.
     unit_best = _group_max(sims.max(axis=0) if m else np.zeros(n), group, n_profiles)
-    listed = (unit_best >= config.listing_similarity) & has_units
+    coded = _group_max(np.asarray(same.any(axis=0), np.float64), group, n_profiles) > 0
+    listed = ((unit_best >= config.listing_similarity) | coded) & has_units
     pair_starts = np.concatenate([[0], np.cumsum(np.bincount(pair_owner, minlength=n_profiles))]).astype(np.int64)
     return Scored(
         profile_ids=profile_ids, values=values, score=total_score,
         pair_query=pair_query, pair_unit=pair_unit, pair_sim=pair_sim, pair_overlap=pair_overlap,
-        pair_starts=pair_starts,
+        pair_starts=pair_starts, pair_matched=relevant,
         relevant=listed,
         asker_view=asker_view, candidate_view=candidate_view, distance_km=distance_km, weights=weights,
     )

@@ -33,7 +33,8 @@ class MatchedPair(BaseModel):
     code_agreement: str = Field(description="code, class, category or none")
     code_inferred: bool = Field(False, description="code_agreement rests on a code inferred from a unit's text, "
                                 "not one the unit states")
-    relevant: bool = Field(description="similarity at or above the service's min_similarity")
+    relevant: bool = Field(description="a match: similarity at or above the service's min_similarity, or both "
+                          "units state the same catalogue code")
 
 
 class Capacity(BaseModel):

@@ -20,7 +20,7 @@ from matching.geography import GeographyError, normalize_any_province, normalize
 from matching.history import History
 from matching.keywords import KeywordStats, keywords
 from matching.messages import ENGLISH, Wording, number
-from matching.pool import Pool, ProfileCard, UnitCard
+from matching.pool import Pool, ProfileCard, UnitCard, code_numbers
 from matching.ranking import (
     FEATURES,
     PROFILE_FEATURES,
@@ -179,11 +179,13 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
         if (hits.ids < 0).any():
             return scored  # every allowed unit was seen
         kth_sim = hits.sims[:, -1].astype(np.float64)
-        if (kth_sim < config.listing_similarity).all():
+        # a unit of a code the query states is a match at any similarity: while one is unseen, so is a match
+        coded_unseen = unseen_stated_code(pool, query, units)
+        if (kth_sim < config.listing_similarity).all() and not coded_unseen:
             return scored  # an unseen candidate has no pair good enough to be listed
         order = ranked(scored)
         if len(order) >= need and (not index.exact or scored.score[order[need - 1]] > unseen_bound(
-                query, kth_sim, config, lexical.bound)):
+                query, kth_sim, config, lexical.bound, coded_unseen)):
             return scored
         k, budget = 4 * k, 4 * budget
         # Exact: when the first round cannot prove its page, deeper rounds rarely do before they cost
@@ -277,8 +279,19 @@ def _cheapest(pool: Pool, ids: np.ndarray, pad: int, budget: int) -> tuple[np.nd
     return ids[order[within]], ids[order[~within]]
 
 
-def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, keyword_bound: float = 1.0) -> float:
-    """The highest score a candidate none of whose units was retrieved could have."""
+def unseen_stated_code(pool: Pool, query: Query, seen: np.ndarray) -> bool:
+    """Whether a live unit with a code one of the query's units states (its own codes) is not in `seen`."""
+    stated = code_numbers(c for unit in query.units for c in unit.codes)
+    if not len(stated) or not len(pool.codes):
+        return False
+    holders = np.flatnonzero(np.isin(pool.codes, stated).any(axis=1) & (pool.owner >= 0))
+    return not bool(np.isin(holders, seen).all())
+
+
+def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, keyword_bound: float = 1.0,
+                 coded_unseen: bool = False) -> float:
+    """The highest score a candidate none of whose units was retrieved could have. `coded_unseen`: one
+    of them may state a code of the query's, which makes its pair a match at any similarity."""
     w = config.weights.normalised()
     amounts = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
     share = amounts / amounts.sum()
@@ -286,8 +299,9 @@ def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, key
     highest = float(kth.max())
     # An unseen candidate's units are each below the k-th similarity of every query unit.
     asker_side = float(share @ kth)
-    gated = float(share @ (kth_sim >= config.min_similarity)) if query.is_enterprise else float(
-        highest >= config.min_similarity)  # catalogue and capacity need a relevant pair
+    # catalogue and capacity need a matched pair
+    gated = 1.0 if coded_unseen else float(share @ (kth_sim >= config.min_similarity)) if query.is_enterprise \
+        else float(highest >= config.min_similarity)
     mean = asker_side if query.is_enterprise else highest  # pairs are oriented from the gaps
     semantic = (1 - config.best_pair_share) * mean + config.best_pair_share * highest
     reciprocity = float(harmonic(np.array([asker_side]), np.array([highest]))[0])

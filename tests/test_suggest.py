@@ -83,6 +83,7 @@ class Unit:
     name: str
     amount: int
     vector: np.ndarray
+    codes: frozenset[str] = frozenset()  # its own catalogue codes (stated, not inferred)
 
 
 @dataclass
@@ -127,12 +128,14 @@ def _read_rows(session: Session) -> tuple[dict[int, ProfileRow], dict[int, Profi
 
     colleges = {
         c.id: ProfileRow(c.id, c.country, c.province, c.lat, c.lon, set(c.cooperation_modes),
-                         [Unit(s.id, c.id, s.name, s.annual_graduates, vector(s.embedding)) for s in c.specialties])
+                         [Unit(s.id, c.id, s.name, s.annual_graduates, vector(s.embedding),
+                               frozenset([s.code] if s.code else [])) for s in c.specialties])
         for c in session.scalars(select(College))
     }
     enterprises = {
         e.id: ProfileRow(e.id, e.country, e.province, e.lat, e.lon, set(e.cooperation_modes),
-                         [Unit(g.id, e.id, g.field, g.headcount, vector(g.embedding)) for g in e.talent_gaps],
+                         [Unit(g.id, e.id, g.field, g.headcount, vector(g.embedding), frozenset(g.codes or []))
+                          for g in e.talent_gaps],
                          set(e.preferred_provinces))
         for e in session.scalars(select(Enterprise))
     }
@@ -233,9 +236,10 @@ def usable_units(candidate: ProfileRow, where: MatchFilter) -> list[Unit]:
     return [u for u in candidate.units if u.amount >= (where.min_capacity or 0)]
 
 
-def expected_candidates(world: World, asker_spec: SideSpec, asker_id: int,
-                        where: MatchFilter) -> tuple[set[int], set[int]]:
-    """Candidates passing the filter with a relevant unit pair: (surely listed, maybe listed)."""
+def expected_candidates(world: World, asker_spec: SideSpec, asker_id: int, where: MatchFilter,
+                        threshold: float = CONFIG.min_similarity) -> tuple[set[int], set[int]]:
+    """Candidates passing the filter with a relevant unit pair: (surely listed, maybe listed). A pair
+    is relevant at or above min_similarity, or when both units state one same catalogue code."""
     asker = world.rows(asker_spec)[asker_id]
     other = world.enterprises if asker_spec is COLLEGES else world.colleges
     mine = np.stack([u.vector for u in asker.units]).astype(np.float64)
@@ -245,9 +249,9 @@ def expected_candidates(world: World, asker_spec: SideSpec, asker_id: int,
         if not units or not passes(asker, candidate, where):
             continue
         best = float((mine @ np.stack([u.vector for u in units]).astype(np.float64).T).max())
-        if best >= CONFIG.min_similarity + BORDER:
+        if best >= threshold + BORDER or any(a.codes & b.codes for a in asker.units for b in units):
             sure.add(candidate.id)
-        elif best > CONFIG.min_similarity - BORDER:
+        elif best > threshold - BORDER:
             border.add(candidate.id)
     return sure, border
 
@@ -305,10 +309,14 @@ LOW = RankingSettings(min_similarity=0.1)
 SEMANTIC_HEAVY = RankingSettings(min_similarity=0.2, weights=Weights(semantic=1.0, catalogue=0.1, capacity=0.1,
                                                                      distance=0.0, modes=0.0, provinces=0.0,
                                                                      reciprocity=0.2))
+# With a high one, most listed candidates are listed for a pair of the same stated code alone: retrieval
+# must not stop at "the k-th similarity is below min_similarity" while such a unit is unseen.
+HIGH = RankingSettings(min_similarity=0.9)
 
 
 @pytest.mark.parametrize("config", [pytest.param(CONFIG, id="default"), pytest.param(LOW, id="low-threshold"),
-                                    pytest.param(SEMANTIC_HEAVY, id="semantic-heavy")])
+                                    pytest.param(SEMANTIC_HEAVY, id="semantic-heavy"),
+                                    pytest.param(HIGH, id="high-threshold")])
 @pytest.mark.parametrize("asker", sides())
 def test_fast_path_equals_brute_force_page_by_page(world: World, asker: SideSpec, config: RankingSettings) -> None:
     """The same call with exact_scan_max=0 and 10**9, including pages far past every deepening step."""
@@ -360,6 +368,27 @@ def test_every_suggestion_passes_the_filter_and_pages_are_full(world: World, run
         if where is FILTERS[-1] and first.count == 10:
             full_selective_pages += 1
     assert full_selective_pages >= 1  # the selective filter was put to work
+
+
+@pytest.mark.parametrize("asker", sides())
+def test_a_pair_of_the_same_stated_code_is_a_match_below_the_threshold(world: World, asker: SideSpec) -> None:
+    """At min_similarity 0.9 nearly no pair is similar enough: those listed are the candidates with a unit
+    of a code the asker's unit states, each with that pair relevant, and with every pair below 0.9 and of
+    different codes not relevant; the fast path lists the same."""
+    coded = 0
+    for asker_id in askers(world, asker):
+        sure, border = expected_candidates(world, asker, asker_id, FILTERS[0], HIGH.min_similarity)
+        exact = world.ask(asker, asker_id, limit=LONG, exact_scan_max=BRUTE, config=HIGH)
+        fast = world.ask(asker, asker_id, limit=LONG, exact_scan_max=FAST, config=HIGH)
+        got = {s.id for s in exact.data}
+        assert got <= sure | border and (sure <= got or len(got) == LONG), asker_id
+        assert_same_pages(fast, exact.data, asker_id)
+        for s in exact.data:
+            for pair in s.matched:
+                same = bool(set(pair.query_unit.codes) & set(pair.candidate_unit.codes))
+                assert pair.relevant == (same or pair.similarity >= HIGH.min_similarity), (asker_id, pair)
+                coded += same and pair.similarity < HIGH.min_similarity
+    assert coded >= 10  # the rule was put to work
 
 
 def test_listed_candidates_are_those_with_a_pair_at_or_above_min_similarity(world: World, runs: list[Run]) -> None:

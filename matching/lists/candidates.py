@@ -1,9 +1,10 @@
 """Candidate colleges for every gap in scope, from the ranker: the edges an allocation chooses among.
 
 An enterprise's scored rows (matching.suggest.rank) give, for each college, one matched specialty per
-talent gap; a pair at or above min_similarity is a candidate edge (gap → that specialty) scored with
-the college's score. Only the colleges an allocation may choose are rendered as public suggestions,
-kept as the explanation of any entry made from them: edges never come back out of HTTP models.
+talent gap; a matched pair (at or above min_similarity, or of the same stated code) is a candidate edge
+(gap → that specialty) scored with the college's score. Only the colleges an allocation may choose are
+rendered as public suggestions, kept as the explanation of any entry made from them: edges never come
+back out of HTTP models.
 """
 
 import dataclasses
@@ -174,14 +175,13 @@ def _candidates(asked: Asked, gaps: set[int], in_scope: bool, skip: Collection[i
     scored, query, pool = asked.ranked.scored, asked.ranked.query, asked.pool
     if scored is None:
         return out
-    tau = asked.min_similarity
     for i in asked.rows:
         college = pool.profiles[int(scored.profile_ids[i])]
         if college.id in skip:
             continue
-        for q, unit_id, sim, _ in scored.pairs(i):
+        for q, unit_id, _, _, matched in scored.pairs(i):
             gap_id = query.units[q].id
-            if sim >= tau and gap_id in gaps:
+            if matched and gap_id in gaps:
                 out.setdefault(gap_id, []).append(Candidate(
                     gap_id=gap_id, college_id=college.id, college_name=college.name,
                     college_province=college.province, specialty_id=unit_id, specialty_name=pool.units[unit_id].name,
