@@ -2,6 +2,10 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_speed            # full run (~40 min + ~13 min DB build)
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_speed --quick    # small smoke run (~5 min)
+    ... -m benchmarks.bench_speed --model use-multilingual-v3 all-MiniLM-L6-v2   # models side by side
+
+Each model (--model, several allowed) gets its own cached database and scratch directory under
+--work/MODEL; the figures are printed per model and then side by side.
 
 1. Latency. A synthetic database (training.sample_data.generate, scaled) is bulk-inserted with
    SQLAlchemy Core and cached under --work (default /tmp/matchmaker-bench). Every unit gets its
@@ -615,8 +619,10 @@ def run_factory(factory: str, db_url: str, workload: Workload, encoder: Encoder,
     overrides: dict[str, Any] = {}
     if args.exact_scan_max is not None:
         overrides["exact_scan_max"] = args.exact_scan_max
+    # No result cache: the cases ask for the same profiles through several clients, and each must compute.
+    # embedding_model: the domain cases read settings.ranking, whose threshold is the model's own.
     settings = Settings(database_url=db_url, home=home, load_sample=False, index_factory=factory,
-                        index_nprobe=args.nprobe, **overrides)
+                        index_nprobe=args.nprobe, result_cache_size=0, embedding_model=encoder.name, **overrides)
     builds: list[dict[str, Any]] = []
     original_build = VectorIndex.build
 
@@ -898,7 +904,7 @@ def diagnose(args: argparse.Namespace, encoder: Encoder, ref: Reference, meta: D
     engine = make_engine(f"sqlite:///{meta.path}")
     sessions = make_sessionmaker(engine)
     workload = make_workload(engine, args.queries, 0, args.seed)
-    settings = Settings(database_url=f"sqlite:///{meta.path}", load_sample=False,
+    settings = Settings(database_url=f"sqlite:///{meta.path}", load_sample=False, embedding_model=encoder.name,
                         **({"exact_scan_max": args.exact_scan_max} if args.exact_scan_max is not None else {}))
     configure_threads(settings.faiss_threads)
     out: dict[str, Any] = {}
@@ -1049,6 +1055,33 @@ def report(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def side_by_side(models: dict[str, dict[str, Any]]) -> str:
+    """One row per endpoint, via and index; per model its p50 / p99 (recall@10) and verdict."""
+    names = list(models)
+    rows: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
+    for name in names:
+        for run in models[name].get("factories", []):
+            for lat in run["latencies"]:
+                rows.setdefault((lat["case"], lat["via"], lat["factory"]), {})[name] = lat
+    lines = ["| endpoint | via | index | target | " + " | ".join(names) + " |",
+             "|---|---|---|---|" + "---|" * len(names)]
+    for (case, via, factory), by_model in rows.items():
+        first = next(iter(by_model.values()))
+        target = ", ".join(f"{k} ≤ {first[f'target_{k}']:.0f}" for k in ("p50", "p99")
+                           if first[f"target_{k}"] is not None) or "info"
+        cells = []
+        for name in names:
+            lat = by_model.get(name)
+            if lat is None:
+                cells.append("–")
+                continue
+            recall = f" ({lat['recall_at_10']:.3f})" if lat["recall_at_10"] is not None else ""
+            verdict = Latency(**lat).verdict()
+            cells.append(f"{lat['p50']:.1f} / {lat['p99']:.1f}{recall}" + ("" if verdict == "info" else f" {verdict}"))
+        lines.append(f"| {case} | {via} | {factory} | {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 # --- main ------------------------------------------------------------------------------------------
 
 
@@ -1069,7 +1102,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--encode-budget", type=float, help="seconds for that encoding (default 600)")
     p.add_argument("--noise", type=float, default=0.02, help="per-dimension sigma of proxied vectors")
     p.add_argument("--ingest-units", type=int, help="units imported in the ingest test (default 3,000)")
-    p.add_argument("--model", default=DEFAULT_MODEL, help=f"embedding model (default {DEFAULT_MODEL})")
+    p.add_argument("--model", "--models", dest="models", nargs="+", default=[DEFAULT_MODEL],
+                   help=f"embedding models, one run each on its own cached database, reported side by side "
+                   f"(default {DEFAULT_MODEL})")
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--work", default="/tmp/matchmaker-bench", help="cache and scratch directory")
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
@@ -1091,30 +1126,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    args = parse_args(argv)
-    started = time.perf_counter()
-    info: dict[str, Any] = {"command": " ".join([Path(sys.executable).name, "-m", "benchmarks.bench_speed",
-                                                 *sys.argv[1:]]),
-                            "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-                            "load_at_start": os.getloadavg(), "args": vars(args),
-                            "source": source_state()}
-    log(f"machine: {info['machine']}; code under test: {info['source']}")
-    ref = Reference.load(REPO_DATA)
+def model_work(args: argparse.Namespace, model: str) -> argparse.Namespace:
+    """`args` for one model: its own work directory under --work (cached database, profiles, scratch)."""
+    out = argparse.Namespace(**vars(args))
+    out.model = model
+    out.work = str(Path(args.work) / model.replace("/", "_"))
+    Path(out.work).mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def run_model(args: argparse.Namespace, ref: Reference, save: Callable[[], None], info: dict[str, Any]) -> None:
+    """Every measurement for one model into `info` (its entry of the run's "models")."""
     encoder = load_encoder(args.model)
-    json_path = Path(args.json or Path(args.work) / f"results{'-quick' if args.quick else ''}.json")
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-
-    def save() -> None:
-        json_path.write_text(json.dumps(info, indent=2, default=str))
-
-    if args.diagnose:
-        info["diagnose"] = diagnose(args, encoder, ref, cached_db(args, encoder, ref))
-        Path(args.work, "diagnose.json").write_text(json.dumps(info, indent=2, default=str))
-        print(json.dumps(info["diagnose"], indent=2))
-        return
+    info["encoder"] = {"name": encoder.name, "dimension": encoder.dimension}
     if not args.skip_latency:
         meta = cached_db(args, encoder, ref)
         info["database"] = asdict(meta)
@@ -1133,6 +1157,41 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.skip_ingest:
         info["ingest"] = asdict(run_ingest(args, encoder, ref))
         save()
+    del encoder
+    gc.collect()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    args = parse_args(argv)
+    started = time.perf_counter()
+    info: dict[str, Any] = {"command": " ".join([Path(sys.executable).name, "-m", "benchmarks.bench_speed",
+                                                 *sys.argv[1:]]),
+                            "date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+                            "load_at_start": os.getloadavg(), "args": vars(args),
+                            "source": source_state(), "models": {}}
+    log(f"machine: {info['machine']}; code under test: {info['source']}; models {args.models}")
+    ref = Reference.load(REPO_DATA)
+    json_path = Path(args.json or Path(args.work) / f"results{'-quick' if args.quick else ''}.json")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        json_path.write_text(json.dumps(info, indent=2, default=str))
+
+    if args.diagnose:
+        for model in args.models:
+            margs = model_work(args, model)
+            encoder = load_encoder(model)
+            info["models"][model] = {"diagnose": diagnose(margs, encoder, ref, cached_db(margs, encoder, ref))}
+            del encoder
+        Path(args.work, "diagnose.json").write_text(json.dumps(info, indent=2, default=str))
+        print(json.dumps({m: v["diagnose"] for m, v in info["models"].items()}, indent=2))
+        return
+    for model in args.models:
+        log(f"=== model {model} ===")
+        info["models"][model] = {}
+        run_model(model_work(args, model), ref, save, info["models"][model])
     info["load_at_end"] = os.getloadavg()
     info["source_at_end"] = source_state()
     if info["source_at_end"] != info["source"]:
@@ -1141,12 +1200,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     info["memory_end"] = rss_mb()
     info["total_s"] = time.perf_counter() - started
     save()
-    print()
-    print(report(info))
-    ingest = info.get("ingest")
-    if ingest and ingest["profile_top"]:
-        print("\nImport with a stub encoder, under cProfile (top by cumulative time):\n")
-        print("\n".join(ingest["profile_top"].splitlines()[:60]))
+    for model, per_model in info["models"].items():
+        print(f"\n## {model}\n")
+        print(report(per_model))
+        ingest = per_model.get("ingest")
+        if ingest and ingest["profile_top"]:
+            print("\nImport with a stub encoder, under cProfile (top by cumulative time):\n")
+            print("\n".join(ingest["profile_top"].splitlines()[:60]))
+    if len(info["models"]) > 1:
+        print("\n## Side by side (p50 / p99 ms, recall@10 against Flat in brackets)\n")
+        print(side_by_side(info["models"]))
     print(f"\nall figures: {json_path}; total {info['total_s']:.0f} s")
 
 

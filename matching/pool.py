@@ -149,6 +149,20 @@ class Pool:
                 self._places[p] = units[where == p]
         return np.concatenate([units[:0], *(self._places[p] for p in wanted)])
 
+    def units_coded(self, codes: Iterable[int]) -> np.ndarray:
+        """Indexed units whose match codes (UnitCard.match_codes, as numbers) include any of `codes`."""
+        units, _ = self.everything()  # rebuilt after any change, which also empties `_derived`
+        index = self._derived.get("codes")
+        if index is None:
+            block = self.codes[units]
+            rows, cols = np.nonzero(block >= 0)
+            code_of = block[rows, cols]
+            order = np.argsort(code_of, kind="stable")
+            index = self._derived["codes"] = (code_of[order], units[rows][order])
+        keys, members = index
+        parts = [members[np.searchsorted(keys, c, "left"):np.searchsorted(keys, c, "right")] for c in codes]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
     def apply(self, profile: Profile) -> None:
         """Take a committed profile's current state (its units must carry their vectors)."""
         self._all = None

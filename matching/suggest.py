@@ -38,6 +38,7 @@ from matching.saying import said_of, say
 FIRST_K = 64
 PLACE_K = 8  # per gap, from the colleges in the enterprise's provinces (approximate indexes only)
 KEYWORD_BUDGET = 2_000  # units fetched by keyword per query unit in the first round
+CODE_K = 16  # per query unit, its most similar units among those sharing its codes
 EXACT_SCAN_MAX = 20_000  # allowed units up to which every candidate is scored
 
 
@@ -166,7 +167,7 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
     k, budget = max(FIRST_K, 4 * need), KEYWORD_BUDGET
     lexical_weight = config.weights.normalised()["keywords"] > 0
     nearby = place_candidates(pool, query, PLACE_K) if everything and not index.exact else np.zeros(0, np.int64)
-    coded = code_candidates(pool, query)
+    coded = code_candidates(pool, query, CODE_K, None if everything else _mask(allowed_units, len(pool.owner)))
     while True:
         hits = index.search(query.vectors, k, restrict)
         lexical = keyword_candidates(pool, query, stats, budget, k) if lexical_weight else KeywordHits()
@@ -238,16 +239,25 @@ def keyword_candidates(pool: Pool, query: Query, stats: KeywordStats, budget: in
     return KeywordHits(units=units[chosen], bound=min(1.0, bound))
 
 
-def code_candidates(pool: Pool, query: Query, limit: int = KEYWORD_BUDGET) -> np.ndarray:
-    """Units with exactly a query unit's codes (its own or inferred), up to `limit` per code: the
-    catalogue feature's best partners, which a Chinese gap's vector may not bring near."""
-    wanted = sorted({int(c) for unit in query.units for c in unit.match_codes if len(c) == 6 and c.isdigit()})
-    if not wanted or not len(pool.codes):
-        return np.zeros(0, np.int64)
-    found = [np.flatnonzero((pool.codes == code).any(axis=1))[:limit] for code in wanted]
-    units = np.unique(np.concatenate(found))
-    out: np.ndarray = units[pool.owner[units] >= 0]
-    return out
+def code_candidates(pool: Pool, query: Query, k: int = CODE_K, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Per query unit, the `k` units most similar to it among those with one of its codes (its own or
+    inferred), within `allowed` (a mask by unit id) when given: the catalogue feature's best partners,
+    which a Chinese gap's vector may not bring near. Most similar first, because a code is shared by
+    hundreds of units at scale: fetching up to 2,000 of each code had a query at 100,000 specialties
+    score a median of 14,000 units."""
+    found = []
+    for q, unit in enumerate(query.units):
+        codes = code_numbers(unit.match_codes)
+        if not len(codes):
+            continue
+        units = pool.units_coded(codes.tolist())
+        if allowed is not None:
+            units = units[allowed[units]]
+        if len(units) > k:
+            sims = pool.index.similarities(query.vectors[q:q + 1], units)[0]
+            units = units[np.argpartition(-sims, k)[:k]]
+        found.append(units)
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
 def place_candidates(pool: Pool, query: Query, k: int) -> np.ndarray:
@@ -265,6 +275,12 @@ def place_candidates(pool: Pool, query: Query, k: int) -> np.ndarray:
     hits = pool.index.search(query.vectors, k, units)
     found: np.ndarray = np.unique(hits.ids[hits.ids >= 0])
     return found
+
+
+def _mask(unit_ids: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[unit_ids] = True
+    return mask
 
 
 def _cheapest(pool: Pool, ids: np.ndarray, pad: int, budget: int) -> tuple[np.ndarray, np.ndarray]:

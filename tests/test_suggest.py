@@ -38,6 +38,7 @@ from matching.suggest import (
     PLACE_K,
     MatchFilter,
     allowed_unit_ids,
+    code_candidates,
     place_candidates,
     profile_query,
     retrieve_and_score,
@@ -618,6 +619,37 @@ def test_place_candidates_are_each_gaps_most_similar_units_in_the_enterprises_pr
     assert seen >= 20
     college_query = profile_query(pool, sorted(world.colleges)[0], is_enterprise=False)
     assert len(place_candidates(gaps, college_query, k)) == 0  # enterprises' preferences decide; not a college's
+
+
+def test_code_candidates_are_each_units_most_similar_units_sharing_its_codes(world: World) -> None:
+    pool, gaps = world.pool(COLLEGES), world.pool(ENTERPRISES)
+    k, seen = 3, 0
+    indexed = pool.everything()[0].tolist()
+    vectors = {u.id: u.vector for r in world.colleges.values() for u in r.units}
+    allowed = np.zeros(len(pool.owner), dtype=bool)
+    allowed[indexed[::2]] = True  # a filter: every other unit
+    for asker_id in sorted(world.enterprises)[::5]:
+        query = profile_query(gaps, asker_id, is_enterprise=True)
+        for mask in (None, allowed):
+            got = code_candidates(pool, query, k, mask)
+            assert len(got) == len(set(got.tolist()))
+            wanted: set[int] = set()
+            for q, gap in enumerate(query.units):
+                coded = [u for u in indexed if set(pool.units[u].match_codes) & set(gap.match_codes)
+                         and (mask is None or mask[u])]
+                wanted |= set(coded)
+                if not coded:
+                    continue
+                seen += 1
+                # the k best similarities among those returned are the k best of all the gap's coded units
+                # (compared as values: equal texts give equal vectors, so ids may tie)
+                everything = np.sort(query.vectors[q] @ np.stack([vectors[u] for u in coded]).T)[::-1][:k]
+                mine = [u for u in got.tolist() if u in set(coded)]
+                returned = np.sort(query.vectors[q] @ np.stack([vectors[u] for u in mine]).T)[::-1][:k]
+                np.testing.assert_allclose(returned, everything, atol=1e-5)
+            assert set(got.tolist()) <= wanted
+            assert len(got) <= k * sum(bool(g.match_codes) for g in query.units)
+    assert seen >= 40
 
 
 def test_an_approximate_index_also_scores_the_colleges_in_the_enterprises_provinces(
