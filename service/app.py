@@ -42,7 +42,7 @@ from service.routes import (
     ui,
 )
 from service.settings import Settings, get_settings
-from service.shedding import HEAVY, LIGHT, RANKED, Limit, LoadShedding, Places
+from service.shedding import HEAVY, LIGHT, Limit, LoadShedding
 from service.state import AppState
 
 log = logging.getLogger("matchmaker")
@@ -59,15 +59,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # Every request that may run at once (the shedding limits) gets a connection without waiting for
     # another to be returned: 40 request threads on the default 5 + 10 queued for connections.
-    engine = make_engine(settings.db_url, pool_size=settings.shed_heavy_limit + settings.shed_ranked_limit
-                         + settings.shed_light_limit + 4)
+    engine = make_engine(settings.db_url, pool_size=settings.shed_heavy_limit + settings.shed_light_limit + 4)
     reference = app.state.preloaded_reference or await run_in_threadpool(Reference.load, settings.data_dir)
     state = AppState(settings=settings, engine=engine, sessions=make_sessionmaker(engine), reference=reference,
                      principals=PrincipalCache(settings.key_cache_seconds),
                      probe_engine=make_engine(settings.db_url, pool_size=1),
-                     results=ResultCache(settings.result_cache_size), pages=ResultCache(settings.result_cache_size),
-                     rankings=Places(Limit(settings.shed_heavy_limit, settings.shed_heavy_queue,
-                                           settings.shed_max_wait_seconds)) if settings.shedding else None)
+                     results=ResultCache(settings.result_cache_size), pages=ResultCache(settings.result_cache_size))
     app.state.matchmaker = state
     revision, head = await run_in_threadpool(current_revision, engine), head_revision()
     if revision != head:
@@ -162,7 +159,6 @@ def create_app(settings: Settings | None = None, reference: Reference | None = N
         wait = config.shed_max_wait_seconds
         app.add_middleware(LoadShedding, retry_after=config.shed_retry_after_seconds, limits={
             HEAVY: Limit(config.shed_heavy_limit, config.shed_heavy_queue, wait),
-            RANKED: Limit(config.shed_ranked_limit, config.shed_heavy_queue, wait),
             LIGHT: Limit(config.shed_light_limit, config.shed_light_queue, wait)})
     app.add_middleware(LanguageChoice)  # outermost: it takes `lang` out of the query before anything reads it
     errors.install(app)

@@ -44,11 +44,7 @@ def suggestions_page(state: AppState, key: Hashable, kind: str, query: dict[str,
     page = state.results.get(key)
     hit = page is not None
     if page is None:
-        if state.rankings is None:
-            result = compute()
-        else:
-            with state.rankings.place():  # only a miss ranks, so only a miss waits for a place (or is refused)
-                result = compute()
+        result = compute()
         result.impression_id = None
         body = result.model_dump_json().encode()
         if not body.endswith(NULL_ID):  # a changed model: correct, only not cacheable this way

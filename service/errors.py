@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matching.errors import Conflict, DomainError, InvalidInput, Message, NotFound, Problem, localised
@@ -14,7 +14,6 @@ from matching.pydantic_reasons import PydanticReason
 from matching.saying import Said
 from matching.schemas import ErrorPublic
 from service.language import request_language
-from service.shedding import Overloaded, refusal
 
 log = logging.getLogger("matchmaker")
 
@@ -115,12 +114,6 @@ def install(app: FastAPI) -> None:
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
         return error_response(exc.status, exc.error, localised(request_language(request), exc.detail, exc.message),
                               headers=exc.headers)
-
-    @app.exception_handler(Overloaded)
-    async def _overloaded(request: Request, exc: Overloaded) -> Response:
-        retry_after = request.app.state.settings.shed_retry_after_seconds
-        body, headers = refusal(exc.limit.limit, exc.waiting, retry_after, request_language(request))
-        return Response(body, 503, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

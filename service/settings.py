@@ -34,12 +34,9 @@ class Settings(BaseSettings):
 
     shedding: bool = Field(True, description="Answer 503 `overloaded` with Retry-After beyond the limits below, "
                            "instead of queueing requests into timeouts (service/shedding.py).")
-    shed_heavy_limit: int = Field(2, ge=1, le=1024, description="Rankings (a GET …/matches or POST /search whose "
-                                  "answer is not cached) and writes (which embed) running at once, each, per process.")
+    shed_heavy_limit: int = Field(2, ge=1, le=1024, description="Ranking and encoding requests (GET …/matches, "
+                                  "POST /search, writes) running at once, per process.")
     shed_heavy_queue: int = Field(32, ge=0, le=100_000, description="More heavy requests that may wait for a place.")
-    shed_ranked_limit: int = Field(8, ge=1, le=1024, description="Requests for suggestions (GET …/matches, POST "
-                                   "/search) let in at once, per process: cached answers are served by these at "
-                                   "once; a miss then waits for one of the heavy places to rank.")
     shed_light_limit: int = Field(4, ge=1, le=1024, description="Other requests (lists, profiles, reference data) "
                                   "running at once, per process; /health is never limited.")
     shed_light_queue: int = Field(64, ge=0, le=100_000, description="More light requests that may wait for a place.")

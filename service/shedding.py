@@ -1,17 +1,11 @@
 """Load shedding: beyond capacity, a quick 503 with Retry-After instead of a queue into timeouts.
 
-Requests fall into classes by what they cost. `heavy` are writes, which embed their units;
-`ranked` asks for suggestions (GET …/matches, POST /search); `light` is the rest (lists, profiles,
-reference data). Each class may run `limit` requests at once and keep `queue` more waiting, each at
-most `max_wait` seconds; a request that finds the queue full, or waits longer, is answered 503 at once
+Requests fall into classes by what they cost. `heavy` ranks or encodes (GET …/matches, POST
+/search, writes, which embed their units); `light` is the rest (lists, profiles, reference data).
+Each class may run `limit` requests at once and keep `queue` more waiting, each at most
+`max_wait` seconds; a request that finds the queue full, or waits longer, is answered 503 at once
 with `Retry-After`, before the app reads its body. `/health` is never held back, so a load
 balancer can tell a busy server from a dead one.
-
-A `ranked` request costs a ranking only when its answer is not cached (service/cached.py), and
-whether it is can only be told inside the route, after the data's versions are read. So the
-middleware admits ranked requests generously, and a cache miss takes one of `Places` (the heavy
-limit, thread-side) before it ranks: a cached answer never waits behind another request's ranking,
-measured as the cause of most 503s at 200 req/s (benchmarks/RESULTS.md, "Load").
 
 Why bound concurrency and not the rate: the work is CPU-bound Python, so past a few requests per
 core more of them in flight only share the GIL and the cores and every one gets slower (measured in
@@ -21,9 +15,7 @@ keeps the latency of admitted requests near their service time and turns the exc
 
 import asyncio
 import json
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -31,7 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from matching.messages import Lang, render
 from service.language import SCOPE_KEY
 
-HEAVY, RANKED, LIGHT = "heavy", "ranked", "light"
+HEAVY, LIGHT = "heavy", "light"
 EXEMPT = frozenset({"/health"})
 WRITES = frozenset({"POST", "PUT", "PATCH"})
 
@@ -40,9 +32,7 @@ def classify(method: str, path: str) -> str | None:
     """The class a request belongs to; None for one that is never shed."""
     if path in EXEMPT:
         return None
-    if path.endswith("/matches") or (method == "POST" and path == "/search"):
-        return RANKED
-    if method in WRITES:
+    if path.endswith("/matches") or method in WRITES:
         return HEAVY
     return LIGHT
 
@@ -95,62 +85,6 @@ class Gate:
         self.free.release()
 
 
-class Overloaded(Exception):
-    """No place to rank in time: the route answers 503 `overloaded` with Retry-After."""
-
-    def __init__(self, limit: Limit, waiting: int) -> None:
-        super().__init__(f"{limit.limit} rankings running")
-        self.limit = limit
-        self.waiting = waiting
-
-
-class Places:
-    """`Gate`'s rule for worker threads: at most `limit` holders, `queue` waiting, each `max_wait` seconds."""
-
-    def __init__(self, limit: Limit) -> None:
-        self.config = limit
-        self._free = threading.BoundedSemaphore(limit.limit)
-        self._lock = threading.Lock()
-        self.waiting = 0
-        self.shed = 0
-
-    @contextmanager
-    def place(self) -> Iterator[None]:
-        """Hold a place for the block; raises `Overloaded` when none frees within max_wait."""
-        if not self._free.acquire(blocking=False):
-            with self._lock:
-                full = self.waiting >= self.config.queue
-                if full:
-                    self.shed += 1
-                else:
-                    self.waiting += 1
-            if full:
-                raise Overloaded(self.config, self.waiting)
-            try:
-                got = self._free.acquire(timeout=self.config.max_wait)
-            finally:
-                with self._lock:
-                    self.waiting -= 1
-            if not got:
-                with self._lock:
-                    self.shed += 1
-                raise Overloaded(self.config, self.waiting)
-        try:
-            yield
-        finally:
-            self._free.release()
-
-
-def refusal(limit: int, waiting: int, retry_after: int, lang: Lang) -> tuple[bytes, dict[str, str]]:
-    """The 503 `overloaded` body and headers, the same from the middleware and from a route."""
-    body = json.dumps({
-        "error": "overloaded",
-        "detail": render(lang, "error.overloaded", limit=limit, waiting=waiting, retry=retry_after),
-        "fields": [],
-    }).encode()
-    return body, {"content-type": "application/json", "retry-after": str(retry_after)}
-
-
 class LoadShedding:
     """Pure ASGI middleware: a `Gate` per class of request; 503 `overloaded` when a gate refuses."""
 
@@ -178,7 +112,13 @@ class LoadShedding:
             gate.leave()
 
     async def _refuse(self, send: Send, gate: Gate, lang: Lang) -> None:
-        body, named = refusal(gate.config.limit, gate.waiting, self.retry_after, lang)
-        headers = [(k.encode(), v.encode()) for k, v in named.items()] + [(b"content-length", str(len(body)).encode())]
+        body = json.dumps({
+            "error": "overloaded",
+            "detail": render(lang, "error.overloaded", limit=gate.config.limit, waiting=gate.waiting,
+                             retry=self.retry_after),
+            "fields": [],
+        }).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                   (b"retry-after", str(self.retry_after).encode())]
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})

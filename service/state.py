@@ -15,7 +15,6 @@ from matching.result_cache import ResultCache
 from service.auth import PrincipalCache
 from service.background import JobRunner
 from service.settings import Settings
-from service.shedding import Places
 
 if TYPE_CHECKING:
     from service.cached import CachedPage
@@ -37,6 +36,5 @@ class AppState:
     # Answers of read requests by what they depend on (service/cached.py); size 0 until the lifespan sizes them.
     results: "ResultCache[CachedPage]" = field(default_factory=lambda: ResultCache(0))  # pages of suggestions
     pages: ResultCache[bytes] = field(default_factory=lambda: ResultCache(0))  # list pages
-    rankings: Places | None = None  # places for a cache miss to rank in (service/shedding.py); None: unlimited
     probe: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="matchmaker-health"))

@@ -30,7 +30,7 @@ from service.app import create_app
 from service.language import LanguageChoice
 from service.limits import BodySizeLimit
 from service.settings import Settings
-from service.shedding import HEAVY, LIGHT, RANKED, Gate, LoadShedding, Places, classify
+from service.shedding import HEAVY, LIGHT, Gate, LoadShedding, classify
 from tests import serving
 from tests.conftest import college_body
 
@@ -41,9 +41,9 @@ GUARD = 30  # seconds: only so that a broken gate fails the test instead of hang
 
 def test_classes() -> None:
     assert classify("GET", "/health") is None
-    assert classify("GET", "/colleges/3/matches") == RANKED
-    assert classify("GET", "/enterprises/3/matches") == RANKED
-    assert classify("POST", "/search") == RANKED
+    assert classify("GET", "/enterprises/3/matches") == HEAVY
+    assert classify("GET", "/colleges/3/matches") == HEAVY
+    assert classify("POST", "/search") == HEAVY
     assert classify("POST", "/colleges") == HEAVY  # writes embed their units
     assert classify("GET", "/colleges") == LIGHT
     assert classify("GET", "/enterprises/3") == LIGHT
@@ -152,9 +152,9 @@ def test_a_full_class_refuses_at_once_with_retry_after_and_reads_no_body() -> No
     async def scenario() -> None:
         app, _, shedding, holder = held_stack(shed_heavy_limit=1, shed_heavy_queue=0, shed_retry_after_seconds=3)
         holder.hold("first")
-        first = asyncio.create_task(call(app, "POST", "/colleges", "first", b'{"name": "a"}'))
+        first = asyncio.create_task(call(app, "POST", "/search", "first", SEARCH))
         assert await holder.entered() == "first"
-        assert holder.bodies["first"] == b'{"name": "a"}'  # the admitted request got its whole body
+        assert holder.bodies["first"] == SEARCH  # the admitted request got its whole body
 
         reads: list[str] = []
         status, headers, body = await call(app, "POST", "/colleges", "write", b'{"name": "x"}',
@@ -165,28 +165,26 @@ def test_a_full_class_refuses_at_once_with_retry_after_and_reads_no_body() -> No
         assert refused["error"] == "overloaded" and refused["fields"] == []
         assert "1 such requests running, 0 waiting" in refused["detail"] and "retry after 3 s" in refused["detail"]
         assert reads == [] and "write" not in holder.bodies  # refused before its body was read or the app ran
-        assert shedding.gates[HEAVY].shed == 1
+        status, _, _ = await call(app, "GET", "/colleges/4/matches", "matches")
+        assert status == 503
+        assert shedding.gates[HEAVY].shed == 2
 
-        # Suggestions (their own class, whose misses take ranking places inside the app), the light class
-        # and /health are not held back by a full heavy class.
-        assert (await call(app, "GET", "/colleges/4/matches", "matches"))[0] == 200
-        assert (await call(app, "POST", "/search", "search", SEARCH))[0] == 200
+        # The light class and /health are not held back by a full heavy class.
         assert (await call(app, "GET", "/colleges", "list"))[0] == 200
         assert (await call(app, "GET", "/health", "health"))[0] == 200
 
         holder.release["first"].set()
         assert await first == (200, {b"content-type": b"text/plain"}, b"first")
         assert shedding.gates[HEAVY].active == 0
-        assert (await call(app, "POST", "/colleges", "again", b'{"name": "b"}'))[0] == 200  # the place is free again
+        assert (await call(app, "POST", "/search", "again", SEARCH))[0] == 200  # the place is free again
 
     run(scenario)
 
 
 def test_a_queued_request_runs_when_a_place_frees_and_a_full_queue_refuses() -> None:
     async def scenario() -> None:
-        # Suggestions' class: its limit is shed_ranked_limit, its queue shed_heavy_queue.
-        app, _, shedding, holder = held_stack(shed_ranked_limit=1, shed_heavy_queue=1, shed_max_wait_seconds=60)
-        gate = shedding.gates[RANKED]
+        app, _, shedding, holder = held_stack(shed_heavy_limit=1, shed_heavy_queue=1, shed_max_wait_seconds=60)
+        gate = shedding.gates[HEAVY]
         holder.hold("first")
         first = asyncio.create_task(call(app, "POST", "/search", "first", SEARCH))
         assert await holder.entered() == "first"
@@ -243,14 +241,12 @@ def admin_secret(tmp_path: Path) -> str:
 
 
 @contextmanager
-def serve(tmp_path: Path, reference: Reference, encoder: Encoder, **limits: Any
-          ) -> Iterator[tuple[str, asyncio.AbstractEventLoop, LoadShedding, Places]]:
+def serve(tmp_path: Path, reference: Reference, encoder: Encoder, **limits: Any) -> Iterator[tuple[str, asyncio.AbstractEventLoop, LoadShedding]]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'shed.db'}", home=tmp_path / "home",
                         load_sample=False, **limits)
     app = create_app(settings, reference, encoder)
     with serving.in_thread_with_loop(app) as (base, loop):
-        yield (base, loop, next(n for n in _walk(app.middleware_stack) if isinstance(n, LoadShedding)),
-               app.state.matchmaker.rankings)
+        yield base, loop, next(n for n in _walk(app.middleware_stack) if isinstance(n, LoadShedding))
 
 
 def on_loop(loop: asyncio.AbstractEventLoop, coroutine: Awaitable[Any]) -> Any:
@@ -268,7 +264,7 @@ async def give_back(gate: Gate) -> None:
 def test_a_real_server_sheds_a_full_class_and_changes_nothing(
         tmp_path: Path, reference: Reference, encoder: Encoder, admin_secret: str) -> None:
     with serve(tmp_path, reference, encoder, shed_heavy_limit=1, shed_heavy_queue=0,
-               shed_retry_after_seconds=3) as (base, loop, shedding, rankings), \
+               shed_retry_after_seconds=3) as (base, loop, shedding), \
             httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_secret}"}, timeout=60) as client:
         created = client.post("/colleges", json=college_body())
         assert created.status_code == 201, created.text
@@ -276,57 +272,22 @@ def test_a_real_server_sheds_a_full_class_and_changes_nothing(
         assert answered.status_code == 200 and answered.json()["data"]
 
         gate = shedding.gates[HEAVY]
-        assert on_loop(loop, take(gate)) is True  # the one write place is taken, as a running write would
+        assert on_loop(loop, take(gate)) is True  # the one heavy place is taken, as a running request would
+        refused = client.post("/search", content=SEARCH, headers=JSON)
+        assert refused.status_code == 503 and refused.headers["retry-after"] == "3"
+        body = refused.json()
+        assert body["error"] == "overloaded" and "retry after 3 s" in body["detail"] and body["fields"] == []
+        matches = client.get(f"/colleges/{created.json()['id']}/matches")
+        assert matches.status_code == 503 and matches.json()["error"] == "overloaded"
         # A refused write is refused before its body is read: nothing is stored.
         write = client.post("/colleges", json=college_body(name="Korla Second Vocational College"))
-        assert write.status_code == 503 and write.headers["retry-after"] == "3"
-        body = write.json()
-        assert body["error"] == "overloaded" and "retry after 3 s" in body["detail"] and body["fields"] == []
+        assert write.status_code == 503 and write.json()["error"] == "overloaded"
         # The light class and /health are not held back by a full heavy class.
         listed = client.get("/colleges")
         assert listed.status_code == 200 and listed.json()["count"] == 1
         assert client.get("/health").status_code == 200
+
         on_loop(loop, give_back(gate))
-
-        # The one ranking place taken, as a running ranking would hold it (a worker thread's semaphore).
-        with rankings.place():
-            # An answer already cached ranks nothing: it is served, not refused.
-            cached = client.post("/search", content=SEARCH, headers=JSON)
-            assert cached.status_code == 200 and cached.headers["x-cache"] == "hit"
-            assert cached.json()["data"] == answered.json()["data"]
-            # One that must be ranked finds no place: 503 with Retry-After, and nothing is cached for it.
-            other = json.dumps({"text": "电气自动化 electrical automation", "side": "colleges"}).encode()
-            refused = client.post("/search", content=other, headers=JSON)
-            assert refused.status_code == 503 and refused.headers["retry-after"] == "3"
-            assert refused.json()["error"] == "overloaded" and refused.json()["fields"] == []
-            matches = client.get(f"/colleges/{created.json()['id']}/matches")
-            assert matches.status_code == 503 and matches.json()["error"] == "overloaded"
-            assert rankings.shed == 2
-
         # The place is free again; the same client connection still works after its refused requests.
-        again = client.post("/search", content=other, headers=JSON)
-        assert again.status_code == 200 and again.headers["x-cache"] == "miss"
-        assert client.post("/colleges", json=college_body(name="Korla Second Vocational College")).status_code == 201
-
-
-def _rank_in(places: Places) -> None:
-    with places.place():
-        pass
-
-
-def test_ranking_places_hold_limit_queue_and_max_wait() -> None:
-    from service.shedding import Limit, Overloaded
-
-    places = Places(Limit(limit=1, queue=0, max_wait=5))
-    with places.place(), pytest.raises(Overloaded):  # no place, no room to wait: refused at once, whatever max_wait
-        _rank_in(places)
-    _rank_in(places)  # given back on leaving the block
-    assert places.shed == 1
-
-    places = Places(Limit(limit=1, queue=1, max_wait=0.01))
-    with places.place(), pytest.raises(Overloaded) as refused:  # waits its 0.01 s, then refused
-        _rank_in(places)
-    assert refused.value.limit.limit == 1 and places.waiting == 0 and places.shed == 1
-    with pytest.raises(ValueError), places.place():
-        raise ValueError("the ranking failed")
-    _rank_in(places)  # a failing ranking gave its place back
+        again = client.post("/search", content=SEARCH, headers=JSON)
+        assert again.status_code == 200 and again.json()["data"] == answered.json()["data"]
