@@ -27,6 +27,7 @@ from matching.reference import Reference
 from matching.schemas import CollegeCreate, EnterpriseCreate
 from matching.sides import COLLEGES, ENTERPRISES
 from matching.suggest import (
+    CODE_K,
     KEYWORD_BUDGET,
     MatchFilter,
     code_candidates,
@@ -160,8 +161,15 @@ def test_keyword_and_code_retrieval_fetch_the_chinese_specialty(world: tuple[Ses
     assert specialty_id in set(hits.units.tolist())
     coded = code_candidates(colleges, query)
     assert specialty_id in set(coded.tolist())
-    with_code = {u.id for u in colleges.units.values() if "480405" in u.match_codes}
-    assert set(coded.tolist()) == with_code & set(colleges.everything()[0].tolist())
+    # Per query unit with codes: its CODE_K most similar units among those sharing a code (all, when fewer).
+    expected: set[int] = set()
+    for q, unit in enumerate(query.units):
+        sharing = np.array(sorted(u.id for u in colleges.units.values()
+                                  if set(u.match_codes) & set(unit.match_codes)), np.int64)
+        if len(sharing):
+            sims = colleges.index.similarities(query.vectors[q:q + 1], sharing)[0]
+            expected |= set(sharing[np.argsort(-sims, kind="stable")[:CODE_K]].tolist())
+    assert set(coded.tolist()) == expected
 
 
 def test_a_chinese_search_ranks_a_dyeing_college_first(world: tuple[Session, LiveIndex, int, int]) -> None:
