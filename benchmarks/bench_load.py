@@ -189,8 +189,8 @@ async def offer(client: aiohttp.ClientSession, rate: float, duration: float, tim
 
 
 @contextmanager
-def served(port: int, workers: int, extra_env: dict[str, str], keep: Path | None) -> Iterator[tuple[str, str]]:
-    """A real `matchmaker serve` on a temporary MATCH_HOME (or `keep`) with the sample: (url, admin key)."""
+def served(port: int, workers: int, extra_env: dict[str, str], keep: Path | None) -> Iterator[tuple[str, str, int]]:
+    """A real `matchmaker serve` on a temporary MATCH_HOME (or `keep`) with the sample: (url, admin key, pid)."""
     with tempfile.TemporaryDirectory(prefix="matchmaker-load-") as temporary:
         home = str(keep or temporary)
         Path(home).mkdir(parents=True, exist_ok=True)
@@ -218,7 +218,7 @@ def served(port: int, workers: int, extra_env: dict[str, str], keep: Path | None
                     raise SystemExit("the server did not become ready in 600 s")
                 time.sleep(0.5)
             print(f"server pid {process.pid} ready at {url} (MATCH_HOME={home})", flush=True)
-            yield url, (Path(home) / "admin-key").read_text().strip()
+            yield url, (Path(home) / "admin-key").read_text().strip(), process.pid
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -229,7 +229,36 @@ def served(port: int, workers: int, extra_env: dict[str, str], keep: Path | None
             log.close()
 
 
-async def attack(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]:
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the server and its worker processes), from /proc; [] where there is none."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # a process that ended while we looked
+        parents[int(fields[1])].append(int(stat.parent.name))
+    tree, todo = [], [pid]
+    while todo:
+        tree.append(todo.pop())
+        todo.extend(parents.get(tree[-1], []))
+    return tree if Path(f"/proc/{pid}").exists() else []
+
+
+def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
+    """User + system CPU seconds of each process (those still running)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+async def attack(url: str, key: str, args: argparse.Namespace, server_pid: int | None = None) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {key}"}
     # aiohttp, not httpx, for the load: httpx's pool scans its connections on every request, and with
     # hundreds open the client became the bottleneck (4,000 requests took 87 s to send and read).
@@ -242,8 +271,13 @@ async def attack(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]
         if args.warmup > 0:
             await offer(client, 20, args.warmup, args.timeout, args.seed + 1, colleges, enterprises, args.kinds)
         load_start = os.getloadavg()
+        # Whether the server was short of CPU or refused with CPU to spare (its admission limits) shows
+        # in how much of the run's wall time each of its processes spent on a core.
+        server = process_tree(server_pid) if server_pid else []
+        cpu_start, wall_start = cpu_seconds(server), time.perf_counter()
         run = await offer(client, args.rate, args.duration, args.timeout, args.seed, colleges, enterprises,
                           args.kinds)
+        cpu_end, wall = cpu_seconds(server), time.perf_counter() - wall_start
         load_end = os.getloadavg()
         table = summarise(run)
         print_table(run, table)
@@ -254,8 +288,13 @@ async def attack(url: str, key: str, args: argparse.Namespace) -> dict[str, Any]
             health = f"no answer in 5 s ({type(exc).__name__})"
     print(f"load average at start {'/'.join(f'{x:.2f}' for x in load_start)}, "
           f"at end {'/'.join(f'{x:.2f}' for x in load_end)}; /health right after the run: {health}", flush=True)
+    busy = {pid: round((cpu_end[pid] - cpu_start[pid]) / wall, 3) for pid in cpu_end if pid in cpu_start}
+    if busy:
+        print("server CPU during the run (share of one core, per process): "
+              + ", ".join(f"{pid}: {share:.0%}" for pid, share in busy.items()), flush=True)
     return {"rate": args.rate, "duration": args.duration, "workers": args.workers, "wall_s": round(run.wall_s, 1),
-            "load_start": load_start, "load_end": load_end, "health_after": health, "table": table}
+            "load_start": load_start, "load_end": load_end, "health_after": health, "table": table,
+            "server_cpu_share": busy}
 
 
 def run_client(main: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
@@ -275,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=5, help="seconds at 20 req/s first, not counted")
     parser.add_argument("--url", help="attach to a running server instead of starting one")
     parser.add_argument("--key", help="with --url: an API key that may read everything")
+    parser.add_argument("--server-pid", type=int, help="with --url: the server's pid, to report its CPU share")
     parser.add_argument("--port", type=int, default=18200, help="where the started server listens")
     parser.add_argument("--workers", type=int, default=1, help="worker processes of the started server")
     parser.add_argument("--connections", type=int, default=1000, help="client connections at most")
@@ -291,13 +331,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.url:
         if not args.key:
             parser.error("--url needs --key")
-        result = run_client(attack(args.url, args.key, args))
+        result = run_client(attack(args.url, args.key, args, args.server_pid))
     else:
         extra = dict(item.split("=", 1) for item in args.env)
         # A SIGTERM (e.g. `timeout`) unwinds like Ctrl-C, so the server started here is stopped too.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-        with served(args.port, args.workers, extra, args.home) as (url, key):
-            result = run_client(attack(url, key, args))
+        with served(args.port, args.workers, extra, args.home) as (url, key, pid):
+            result = run_client(attack(url, key, args, pid))
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 
