@@ -1,13 +1,15 @@
 """The whole-profile features `name_mention` and `lexical` as served (issue 11, point 2): each read from the
 components of a real matches page, on profiles built so that the expected value is plain."""
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests.conftest import college_body, enterprise_body
 from tests.test_match_lists_api import ok
 from tests.test_serving_history import Headers, components_of
 
-DYEING = [{"code": "480405", "name": "Continuous dyeing", "annual_graduates": 120,
+DYEING: list[dict[str, Any]] = [{"code": "480405", "name": "Continuous dyeing", "annual_graduates": 120,
            "description": "Operate continuous dyeing ranges; colour matching."}]
 
 
