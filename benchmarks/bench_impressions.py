@@ -27,6 +27,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from benchmarks.bench_speed import AsgiClient, log, machine, source_state
+from benchmarks.profiling import percentiles
 from embeddings.encoder import load_encoder
 from matching.outcomes.models import Impression
 from matching.ranking import FEATURES
@@ -36,11 +37,6 @@ from service.app import create_app
 from service.bootstrap import bootstrap
 from service.impressions import items_of, log_page, page_items
 from service.settings import Settings
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    p50, p95 = np.percentile(np.asarray(samples), [50, 95])
-    return float(p50), float(p95)
 
 
 def main() -> None:
@@ -105,8 +101,8 @@ def main() -> None:
                 if i < 200:
                     pages.append(SuggestionsPublic.model_validate(logged))
             state.impressions = writer
-            on50, on95 = percentiles(on_ms)
-            off50, off95 = percentiles(off_ms)
+            on50, on95 = percentiles(on_ms, 50, 95)
+            off50, off95 = percentiles(off_ms, 50, 95)
             d50 = statistics.median(diffs)
             log(f"limit={limit}: {args.pairs} pairs; p50 on {on50:.3f} ms, off {off50:.3f} ms, "
                 f"p50 difference {on50 - off50:+.3f} ms; median paired difference {d50:+.3f} ms; "
@@ -123,7 +119,7 @@ def main() -> None:
                 log_page(state, "enterprise_matches", {"asker_id": 0, "filters": {"limit": limit}}, "enterprise", 0,
                          page_items(page))
                 cost.append((time.perf_counter() - t0) * 1e6)
-            c50, c95 = percentiles(cost)
+            c50, c95 = percentiles(cost, 50, 95)
             log(f"limit={limit}: log_page alone p50 {c50:.1f} µs, p95 {c95:.1f} µs "
                 f"({len(pages[0].data) if pages else 0} suggestions a page)")
         assert writer.flush(60)

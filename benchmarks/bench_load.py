@@ -52,6 +52,8 @@ import aiohttp
 import httpx
 import uvloop
 
+from benchmarks.profiling import percentiles
+
 KINDS = ("colleges", "enterprise_matches", "college_matches", "search")
 SEARCH_TEXTS = (
     "chemical process operators for a coal-to-olefins plant",
@@ -89,14 +91,6 @@ class Run:
     max_send_lag_ms: float = 0.0  # how late the client itself sent a request (it shares the cores)
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
-
-
 def summarise(run: Run) -> dict[str, Any]:
     by_kind: dict[str, list[Outcome]] = defaultdict(list)
     for o in run.outcomes:
@@ -108,12 +102,13 @@ def summarise(run: Run) -> dict[str, Any]:
         shed = [o for o in outcomes if o.status == 503]
         errors = Counter(o.error or str(o.status) for o in outcomes
                          if o.status is None or not (200 <= o.status < 300 or o.status == 503))
+        ok_p50, ok_p99 = percentiles(ok, 50, 99)
+        shed_p50, shed_p99 = percentiles([o.latency_ms for o in shed], 50, 99)
         table[kind] = {
             "sent": len(outcomes), "ok": len(ok), "ok_per_s": round(len(ok) / run.wall_s, 1),
-            "p50_ms": round(percentile(ok, 50), 1), "p99_ms": round(percentile(ok, 99), 1),
+            "p50_ms": round(ok_p50, 1), "p99_ms": round(ok_p99, 1),
             "shed_503": len(shed), "shed_with_retry_after": sum(o.retry_after for o in shed),
-            "shed_p50_ms": round(percentile([o.latency_ms for o in shed], 50), 1),
-            "shed_p99_ms": round(percentile([o.latency_ms for o in shed], 99), 1),
+            "shed_p50_ms": round(shed_p50, 1), "shed_p99_ms": round(shed_p99, 1),
             "errors": sum(errors.values()), "error_kinds": dict(errors),
             "cache_hit_pct": round(100 * sum(o.cache_hit for o in outcomes if o.status == 200) / max(1, len(ok)), 1),
         }

@@ -18,10 +18,7 @@ output per case for the first variant.
 """
 
 import argparse
-import cProfile
-import io
 import os
-import pstats
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -34,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import matching.suggest as suggest_module
 from benchmarks.bench_speed import cached_db, log, machine, make_workload, model_work, parse_args, recall_at_10
+from benchmarks.profiling import percentiles, profiled, timed_calls
 from embeddings.encoder import load_encoder
 from embeddings.index import VectorIndex, configure_threads
 from matching.db import make_engine, make_sessionmaker
@@ -113,13 +111,17 @@ def search_call(live: LiveIndex, sessions: sessionmaker[Session], settings: Sett
 
 
 def timed(items: Sequence[Any], call: Call, scored: list[int]) -> tuple[list[float], list[list[int]], list[int]]:
-    times, answers, units = [], [], []
-    for item in items:
+    """timed_calls over every item (no warm-up: each turn is warmed beforehand), and the units each scored
+    (the patched scorer appends to `scored`; clearing and reading it is within the timing, a few µs)."""
+    units: list[int] = []
+
+    def counted(item: Any) -> list[int]:
         scored.clear()
-        t = time.perf_counter()
-        answers.append(call(item))
-        times.append((time.perf_counter() - t) * 1000)
+        answer = call(item)
         units.append(max(scored, default=0))
+        return answer
+
+    times, answers, _ = timed_calls(items, 0, counted)
     return times, answers, units
 
 
@@ -201,8 +203,9 @@ def main(argv: Sequence[str] | None = None) -> None:
                         call(items[0])
                         times, answers, units = timed(items, call, scored)
                         row = results.setdefault((name, case), {"p50": [], "p99": [], "units": [], "recall": None})
-                        row["p50"].append(float(np.median(times)))
-                        row["p99"].append(float(np.percentile(times, 99)))
+                        p50, p99 = percentiles(times, 50, 99)
+                        row["p50"].append(p50)
+                        row["p99"].append(p99)
                         row["units"].append(float(np.median(units)))
                         row["recall"] = recall_at_10(exact[case], answers)[0]
                         log(f"turn {turn} {name} {case}: p50 {row['p50'][-1]:.1f} ms, p99 {row['p99'][-1]:.1f}, "
@@ -210,18 +213,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         if ours.profile:
             with patched(variants[0]):
                 for case, (items, make) in cases.items():
-                    call = make(approx)
-                    profiler = cProfile.Profile()
-                    profiler.enable()
-                    for item in items:
-                        call(item)
-                    profiler.disable()
-                    buffer = io.StringIO()
-                    stats = pstats.Stats(profiler, stream=buffer)
-                    stats.strip_dirs().sort_stats("cumulative").print_stats(40)
-                    stats.sort_stats("tottime").print_stats(25)
                     path = Path(margs.work) / f"profile-retrieval-{variants[0]}-{case}.txt"
-                    path.write_text(buffer.getvalue())
+                    profiled(make(approx), items, path, cumulative=40, tottime=25)
                     log(f"profile of {case} under {variants[0]}: {path}")
     engine.dispose()
     print(f"\nmodel {model}, {ours.index}, {ours.turns} turns, encode one text {encode_ms:.1f} ms; load "

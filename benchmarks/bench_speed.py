@@ -38,14 +38,11 @@ The host is shared and noisy: compare figures from one run, and read the load av
 
 import argparse
 import asyncio
-import cProfile
 import gc
-import io
 import json
 import math
 import os
 import platform
-import pstats
 import random
 import shutil
 import sqlite3
@@ -70,6 +67,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from benchmarks.profiling import MIN_TIMED, percentiles, profiled, timed_calls
 from embeddings.encoder import DEFAULT_MODEL, Encoder, Progress, load_encoder
 from embeddings.index import VectorIndex, configure_threads
 from embeddings.texts import text_key
@@ -100,7 +98,6 @@ TARGET_INGEST_RATIO = 0.8
 # little low so that one generate() call overshoots and the lists are trimmed to the target.
 SPECIALTIES_PER_COLLEGE = 8.9
 GAPS_PER_ENTERPRISE = 2.33
-MIN_TIMED = 50  # a case cut short by --case-budget still has this many timed queries
 DB_FORMAT = 1  # bump when the cached database's contents change meaning
 
 
@@ -184,9 +181,8 @@ class Latency:
 
 
 def summarize(samples_ms: Sequence[float]) -> tuple[float, float, float, float]:
-    a = np.asarray(samples_ms, dtype=np.float64)
-    p50, p95, p99 = (float(x) for x in np.percentile(a, [50, 95, 99]))
-    return p50, p95, p99, float(a.mean())
+    p50, p95, p99 = percentiles(samples_ms, 50, 95, 99)
+    return p50, p95, p99, float(np.mean(samples_ms))
 
 
 def recall_at_10(reference: Sequence[Sequence[int]], other: Sequence[Sequence[int]]) -> tuple[float | None, int]:
@@ -515,35 +511,6 @@ def make_workload(engine: Engine, queries: int, warmup: int, seed: int) -> Workl
     return Workload(enterprise_ids=rng.sample(enterprise_ids, n), located_enterprise_ids=rng.sample(located, n),
                     college_ids=rng.sample(college_ids, n), search_texts=search_texts, warmup=warmup,
                     headers={"Authorization": f"Bearer {secret}"})
-
-
-def timed_calls(items: Sequence[Any], warmup: int, call: Callable[[Any], list[int]], budget_s: float = math.inf
-                ) -> tuple[list[float], list[list[int]], float]:
-    """Latencies (ms) of the items after the first `warmup`, their top-10 ids, and the first call's ms.
-
-    A slow case stops early: warm-up after budget/10 (at least 3 calls), timing after budget (at least
-    MIN_TIMED calls); the count is reported with the percentiles.
-    """
-    first = 0.0
-    started = time.perf_counter()
-    for i, item in enumerate(items[:warmup]):
-        if i >= 3 and time.perf_counter() - started > budget_s / 10:
-            break
-        t = time.perf_counter()
-        call(item)
-        if i == 0:
-            first = (time.perf_counter() - t) * 1000
-    samples: list[float] = []
-    results: list[list[int]] = []
-    started = time.perf_counter()
-    for item in items[warmup:]:
-        if len(samples) >= MIN_TIMED and time.perf_counter() - started > budget_s:
-            break
-        t = time.perf_counter()
-        ids = call(item)
-        samples.append((time.perf_counter() - t) * 1000)
-        results.append(ids)
-    return samples, results, first
 
 
 class AsgiClient:
@@ -877,18 +844,11 @@ def profile_import(work: Path, encoder: Encoder, ref: Reference, colleges: list[
     stub_engine = fresh_db(work / "ingest-stub.sqlite")
     unprofiled = do_import(stub_engine, stub, ref, colleges, enterprises)
     stub_engine.dispose()
-    profiler = cProfile.Profile()
-    profiler.enable()
-    do_import(engine, stub, ref, colleges, enterprises)
-    profiler.disable()
+    profile = profiled(lambda target: do_import(target, stub, ref, colleges, enterprises), [engine],
+                       work / "ingest-profile.txt", cumulative=35)
     engine.dispose()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(35)
-    stats.sort_stats("tottime").print_stats(20)
-    (work / "ingest-profile.txt").write_text(out.getvalue())
     log(f"ingest: with a stub encoder the import takes {unprofiled:.2f} s; profile in {work / 'ingest-profile.txt'}")
-    return unprofiled, out.getvalue()
+    return unprofiled, profile
 
 
 # --- diagnosis: where a match query's time goes ------------------------------------------------------
@@ -965,17 +925,8 @@ def diagnose(args: argparse.Namespace, encoder: Encoder, ref: Reference, meta: D
                 row["retrieval_depth"] = depth_experiment(live, call, ids[:args.queries], exact_answers.get(label))
             report_rows.append(row)
             log(f"[diagnose {factory}] {row}")
-            profiler = cProfile.Profile()
-            profiler.enable()
-            for profile_id in ids[:args.queries]:
-                call(profile_id)
-            profiler.disable()
-            buffer = io.StringIO()
-            stats = pstats.Stats(profiler, stream=buffer)
-            stats.strip_dirs().sort_stats("cumulative").print_stats(30)
-            stats.sort_stats("tottime").print_stats(20)
             path = Path(args.work) / f"profile-{factory.replace(',', '_')}-{label.replace('=', '')}.txt"
-            path.write_text(buffer.getvalue())
+            profiled(call, ids[:args.queries], path)
             row["profile"] = str(path)
         out[factory] = report_rows
         del live

@@ -5,6 +5,10 @@ there are two languages and a few dozen messages, every one has named format fie
 tests check are the same in both languages, and nothing needs a compile step (.po → .mo) or a
 locale database. Babel's number formats were no help either: zh_CN groups digits like English.
 
+The texts live in two places: the explanations' and empty-list texts below (`CATALOGUE`), and the error
+details and field reasons in `matching/error_texts.py` (`ERROR_TEXTS`, merged into `CATALOGUE` below).
+Look there for any `error.*`, `problem.*`, `pydantic.*`, `json.*`, `csv.*` or `value.*` id.
+
 `Wording` carries the reader's language (and the catalogue, for Chinese specialty names) into the
 domain; the service picks the language from `?lang=` or `Accept-Language` (`pick_language`).
 """
@@ -108,7 +112,7 @@ CATALOGUE: dict[str, dict[Lang, str]] = {
                          "zh": "没有足够相似的{unit}（min_similarity {threshold}）"},
     "empty.past_end": {"en": "fewer than {count} suggestions", "zh": "建议不足 {count} 条"},
 }
-CATALOGUE.update(ERROR_TEXTS)
+CATALOGUE.update(ERROR_TEXTS)  # the error details and field reasons: matching/error_texts.py
 
 # Words that fill the messages' fields: side and unit labels, cooperation modes, countries.
 TERMS: dict[str, dict[Lang, str]] = {

@@ -427,10 +427,6 @@ def ranker_rollback() -> None:
     out.print(f"active: {previous}")
 
 
-if __name__ == "__main__":
-    app()
-
-
 @impressions_app.command("prune")
 def impressions_prune(
     days: Annotated[int | None, typer.Option(help="Keep this many days; default: "
@@ -448,3 +444,8 @@ def impressions_prune(
         deleted = impression_log.prune(session, keep)
     out.print(f"Deleted {deleted} impressions older than {keep} days." if keep else
               "Retention is 0: every impression is kept.")
+
+
+# Last: under `python -m service.cli` the app runs here, and a command defined below would be missing.
+if __name__ == "__main__":
+    app()

@@ -1,5 +1,6 @@
 """The `matchmaker` command line, on a real SQLite database, and `serve` as a real process."""
 
+import ast
 import json
 import os
 import socket
@@ -14,12 +15,15 @@ import pytest
 from typer.testing import CliRunner
 
 from matching.db import head_revision
+from matching.rankers import HAND, RankerModel, RankerStore
+from matching.ranking import FEATURE_SCHEMA, FEATURES
 from service.bootstrap import bootstrap
 from service.cli import app
 from service.settings import Settings, get_settings
 from tests.conftest import college_body, enterprise_body
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -39,9 +43,40 @@ def run(*args: str) -> str:
 
 def test_every_command_has_help_with_an_example() -> None:
     for command in (["serve"], ["db", "upgrade"], ["import"], ["export"], ["keys", "create"],
-                    ["keys", "revoke"], ["keys", "list"], ["lists", "create"]):
+                    ["keys", "revoke"], ["keys", "list"], ["lists", "create"], ["train"], ["ranker", "list"],
+                    ["ranker", "activate"], ["ranker", "rollback"], ["impressions", "prune"]):
         output = runner.invoke(app, [*command, "--help"], terminal_width=200).output
         assert "Example" in output, (command, output)
+
+
+def test_python_m_knows_every_command() -> None:
+    """`python -m service.cli` runs the app at its `__main__` line: a command defined after it is missing there
+    (`impressions prune` was), though the `matchmaker` script, importing the whole module first, has it."""
+    tree = ast.parse((ROOT / "service" / "cli.py").read_text())
+    last = tree.body[-1]
+    assert isinstance(last, ast.If) and "__main__" in ast.unparse(last.test), "the __main__ block must come last"
+    done = subprocess.run([sys.executable, "-m", "service.cli", "impressions", "prune", "--help"], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Example" in done.stdout, done.stdout + done.stderr
+
+
+def test_ranker_commands_switch_and_roll_back(home: Path) -> None:
+    store = RankerStore(get_settings().rankers_path)
+    for version in ("first", "second"):
+        store.save(RankerModel(version=version, feature_schema=FEATURE_SCHEMA, features=list(FEATURES),
+                               weights={f: 1.0 for f in FEATURES}))
+    store.save(RankerModel(version="old", feature_schema="features-0:semantic", features=["semantic"],
+                           weights={"semantic": 1.0}))
+    listed = run("ranker", "list")
+    assert f"* {HAND}" in listed and "  first" in listed and "  second" in listed
+    assert "active: first" in run("ranker", "activate", "first")
+    assert "active: second" in run("ranker", "activate", "second")
+    assert "* second" in run("ranker", "list") and store.active_version() == "second"
+    refused = runner.invoke(app, ["ranker", "activate", "old"])
+    assert refused.exit_code != 0 and "feature schema" in refused.output, refused.output
+    assert store.active_version() == "second"  # a refused model changes nothing
+    assert "active: first" in run("ranker", "rollback")
+    assert "active: " + HAND in run("ranker", "rollback") and store.active_version() == HAND
 
 
 def test_db_upgrade_import_export_keys(home: Path, tmp_path: Path) -> None:

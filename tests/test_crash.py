@@ -8,7 +8,6 @@ starts as a copy of the embedded sample (built once per run by tests/sampledb.py
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,9 +39,10 @@ from matching.schemas import CollegeCreate
 from matching.sides import COLLEGES
 from tests.conftest import college_body
 from tests.sampledb import sample_copy
+from tests.serving import free_port
 
 REPO = Path(__file__).resolve().parent.parent
-PORTS = range(18300, 18350)  # this branch's ports
+PORT_ATTEMPTS = 3  # a port the kernel handed out can still be taken before the server binds it
 READY_TIMEOUT_S = 120  # a start on a busy machine: torch, the model, the sample's two indexes
 Json = dict[str, Any]
 
@@ -72,17 +72,6 @@ def sample_db(db_url: str, tmp_path_factory: pytest.TempPathFactory, reference: 
     source.dispose()
     yield target
     target.dispose()
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError(f"no free port in {PORTS}")
 
 
 def environment(db_url: str, home: Path, **extra: str) -> dict[str, str]:
@@ -139,29 +128,47 @@ class Server:
 
 @contextmanager
 def serving(env: dict[str, str], home: Path, log: Path) -> Iterator[Server]:
-    port = free_port()
-    process = cli(env, log, "serve", "--no-sample", "-q", "--port", str(port))
-    base = f"http://127.0.0.1:{port}"
+    """`matchmaker serve` on a port of the kernel's choice (tests.serving.free_port), ready and known to be ours.
 
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{base}/health", timeout=5).status_code == 200
-        except httpx.TransportError:
-            return False
+    Other test processes start servers at the same time (the other database's variant on the other xdist
+    worker, other checkouts on this machine), so a free port may be taken before the server binds it: ours
+    then exits, and until it does the other server answers /health. "Ours" is a server that opens /info
+    for this home's admin key, which no other server knows; a lost port is tried again on another.
+    """
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port, written = free_port(), log.stat().st_size if log.exists() else 0
+        process = cli(env, log, "serve", "--no-sample", "-q", "--port", str(port))
+        base = f"http://127.0.0.1:{port}"
 
-    try:
-        wait_until("GET /health answering 200", healthy, process, log, every=0.2)
-        mark(log, "ready")
-        key = (home / "admin-key").read_text().strip()
-        yield Server(process, base, {"Authorization": f"Bearer {key}"})
-    finally:
-        if process.poll() is None:
-            process.terminate()
+        def ours(base: str = base) -> bool:
+            key = home / "admin-key"
             try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+                return key.exists() and httpx.get(f"{base}/info", timeout=5, headers={
+                    "Authorization": f"Bearer {key.read_text().strip()}"}).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        try:
+            try:
+                wait_until("GET /info answering 200 for this home's admin key", ours, process, log, every=0.2)
+            except AssertionError:
+                if attempt < PORT_ATTEMPTS and process.poll() is not None and b"address already in use" in log.read_bytes()[written:]:
+                    mark(log, f"port {port} was taken before the server bound it: another port")
+                    continue
+                raise
+            mark(log, "ready")
+            key = (home / "admin-key").read_text().strip()
+            yield Server(process, base, {"Authorization": f"Bearer {key}"})
+            return
+        finally:
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a test that failed while the server was stopped
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -299,13 +306,23 @@ def test_server_killed_during_a_match_list_job_fails_the_job_at_restart(
         lst = response.json()
         job_id = lst["job_id"]
 
-        def midway() -> bool:
-            job = server.get(f"/jobs/{job_id}")
-            assert job["status"] in ("queued", "running"), f"the job ended before the kill: {job}"
-            return bool(job["status"] == "running" and 0 < job["progress"]["done"] < job["progress"]["total"])
+        assert server.get(f"/jobs/{job_id}")["status"] in ("queued", "running")
 
-        wait_until("the job halfway", midway, server.process, log, timeout=60, every=0.02)
-        kill9(server.process, log)
+        def frozen_midway() -> bool:
+            """Stop the server, then read the job as committed: a stopped process commits nothing more, so
+            what is read is what the kill will leave (no race between seeing "midway" and the kill)."""
+            server.process.send_signal(signal.SIGSTOP)
+            with sample_db.connect() as c:
+                status, done, total = c.execute(select(Job.status, Job.done, Job.total).where(Job.id == job_id)).one()
+            assert status in ("queued", "running"), f"the job ended before the kill: {status} {done}/{total}"
+            if status == "running" and 0 < done < total:
+                mark(log, f"stopped with the job at {done}/{total}")
+                return True
+            server.process.send_signal(signal.SIGCONT)
+            return False
+
+        wait_until("the job halfway", frozen_midway, server.process, log, timeout=120, every=0.05)
+        kill9(server.process, log)  # SIGKILL ends a stopped process too
 
     with make_sessionmaker(sample_db)() as session:  # as the kill left it
         job = session.get(Job, job_id)

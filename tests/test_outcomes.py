@@ -101,6 +101,15 @@ def test_bound_keys_see_and_declare_only_their_own(
                                                  "start_date": "2020-01-01"}, headers=own)
     assert refused.status_code == 403
     assert ok(client.get("/partnerships", headers=admin))["count"] == 2
+    # a program manager sees and declares any pair; a bound key deletes its own only
+    manager = make_key(Role.PROGRAM_MANAGER)
+    assert ok(client.get("/partnerships", headers=manager))["count"] == 2
+    by_manager = post(client, "/partnerships", {"college_id": other["id"], "enterprise_id": enterprise["id"],
+                                                "start_date": "2021-09-01"}, manager)
+    assert client.delete(f"/partnerships/{theirs['id']}", headers=own).status_code == 403
+    assert client.delete(f"/partnerships/{mine['id']}", headers=own).status_code == 204
+    assert client.delete(f"/partnerships/{by_manager['id']}", headers=manager).status_code == 204
+    assert [p["id"] for p in ok(client.get("/partnerships", headers=admin))["data"]] == [theirs["id"]]
 
 
 def test_partnership_files_round_trip_and_refuse_whole(client: TestClient, admin: Headers) -> None:

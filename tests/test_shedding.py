@@ -137,6 +137,15 @@ async def settle(condition: Callable[[], bool]) -> None:
     raise AssertionError("the condition never held")
 
 
+async def held_first(app: ASGIApp, holder: Holder, method: str, path: str, body: bytes = b""
+                     ) -> asyncio.Task[tuple[int, dict[bytes, bytes], bytes]]:
+    """A request tagged "first" that is inside the app and held there (it has its place) until released."""
+    holder.hold("first")
+    first = asyncio.create_task(call(app, method, path, "first", body))
+    assert await holder.entered() == "first"
+    return first
+
+
 def run(test: Callable[[], Awaitable[None]]) -> None:
     asyncio.run(asyncio.wait_for(test(), GUARD))
 
@@ -151,9 +160,7 @@ def test_the_gate_sits_between_the_language_choice_and_the_body_limit() -> None:
 def test_a_full_class_refuses_at_once_with_retry_after_and_reads_no_body() -> None:
     async def scenario() -> None:
         app, _, shedding, holder = held_stack(shed_heavy_limit=1, shed_heavy_queue=0, shed_retry_after_seconds=3)
-        holder.hold("first")
-        first = asyncio.create_task(call(app, "POST", "/search", "first", SEARCH))
-        assert await holder.entered() == "first"
+        first = await held_first(app, holder, "POST", "/search", SEARCH)
         assert holder.bodies["first"] == SEARCH  # the admitted request got its whole body
 
         reads: list[str] = []
@@ -185,9 +192,7 @@ def test_a_queued_request_runs_when_a_place_frees_and_a_full_queue_refuses() -> 
     async def scenario() -> None:
         app, _, shedding, holder = held_stack(shed_heavy_limit=1, shed_heavy_queue=1, shed_max_wait_seconds=60)
         gate = shedding.gates[HEAVY]
-        holder.hold("first")
-        first = asyncio.create_task(call(app, "POST", "/search", "first", SEARCH))
-        assert await holder.entered() == "first"
+        first = await held_first(app, holder, "POST", "/search", SEARCH)
         queued = asyncio.create_task(call(app, "GET", "/enterprises/2/matches", "queued"))
         await settle(lambda: gate.waiting == 1)
 
@@ -207,9 +212,7 @@ def test_a_request_that_waits_longer_than_max_wait_is_refused() -> None:
     async def scenario() -> None:
         app, _, shedding, holder = held_stack(shed_light_limit=1, shed_light_queue=5, shed_max_wait_seconds=0.01)
         gate = shedding.gates[LIGHT]
-        holder.hold("first")
-        first = asyncio.create_task(call(app, "GET", "/colleges", "first"))
-        assert await holder.entered() == "first"
+        first = await held_first(app, holder, "GET", "/colleges")
         status, headers, _ = await call(app, "GET", "/enterprises", "late")  # waits its 0.01 s, then is refused
         assert status == 503 and b"retry-after" in headers
         assert (gate.active, gate.waiting, gate.shed) == (1, 0, 1)
