@@ -5,6 +5,7 @@ and near misses. Rounding is at serialisation only, so the order and the exact v
 unchanged: each response is compared with the same suggestions computed in memory.
 """
 
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -136,3 +137,20 @@ def test_match_list_entries_and_near_misses_are_rounded(sample: tuple[TestClient
     report = client.get(f"/match-lists/{list_id}/report", headers=auth).json()
     misses = [m["score"] for g in report["unfilled"] for m in g["near_misses"]]
     assert all(round(m, 4) == m for m in misses)
+
+
+def test_components_are_documented_as_the_model_they_are_serialised_from() -> None:
+    """The rounded components are serialised as plain dicts (benchmarks/bench_serialise.py): OpenAPI still
+    shows them as `Component`, with its fields and descriptions, and a serialised one has exactly those keys."""
+    from benchmarks.bench_serialise import page
+    from matching.results import Component
+
+    schema = create_app(Settings(database_url="sqlite://", load_sample=False)).openapi()["components"]["schemas"]
+    components = schema["SuggestionPublic"]["properties"]["components"]
+    assert components["additionalProperties"] == {"$ref": "#/components/schemas/Component"}
+    fields = schema["Component"]["properties"]
+    assert {name: f["description"] for name, f in fields.items()} == {
+        name: f.description for name, f in Component.model_fields.items()}
+    assert set(schema["Component"]["required"]) == set(Component.model_fields)
+    served = json.loads(page(2).model_dump_json())["data"]
+    assert all(set(c) == set(Component.model_fields) for s in served for c in s["components"].values())
