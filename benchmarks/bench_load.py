@@ -50,6 +50,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import psutil
 import uvloop
 
 from benchmarks.profiling import percentiles
@@ -224,32 +225,24 @@ def served(port: int, workers: int, extra_env: dict[str, str], keep: Path | None
             log.close()
 
 
-def process_tree(pid: int) -> list[int]:
-    """`pid` and its descendants (the server and its worker processes), from /proc; [] where there is none."""
-    parents: dict[int, list[int]] = defaultdict(list)
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # a process that ended while we looked
-        parents[int(fields[1])].append(int(stat.parent.name))
-    tree, todo = [], [pid]
-    while todo:
-        tree.append(todo.pop())
-        todo.extend(parents.get(tree[-1], []))
-    return tree if Path(f"/proc/{pid}").exists() else []
+def server_processes(pid: int) -> list[psutil.Process]:
+    """The server and its worker processes; [] when it is not running."""
+    try:
+        server = psutil.Process(pid)
+        return [server, *server.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
 
 
-def cpu_seconds(pids: Sequence[int]) -> dict[int, float]:
-    """User + system CPU seconds of each process (those still running)."""
-    tick = os.sysconf("SC_CLK_TCK")
+def cpu_seconds(processes: Sequence[psutil.Process]) -> dict[int, float]:
+    """User + system CPU seconds of each process still running, by pid."""
     out = {}
-    for pid in pids:
+    for process in processes:
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
             continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / tick
+        out[process.pid] = times.user + times.system
     return out
 
 
@@ -268,7 +261,7 @@ async def attack(url: str, key: str, args: argparse.Namespace, server_pid: int |
         load_start = os.getloadavg()
         # Whether the server was short of CPU or refused with CPU to spare (its admission limits) shows
         # in how much of the run's wall time each of its processes spent on a core.
-        server = process_tree(server_pid) if server_pid else []
+        server = server_processes(server_pid) if server_pid else []
         cpu_start, wall_start = cpu_seconds(server), time.perf_counter()
         run = await offer(client, args.rate, args.duration, args.timeout, args.seed, colleges, enterprises,
                           args.kinds)
