@@ -17,6 +17,7 @@ import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from matching.error_texts import ERROR_TEXTS
@@ -278,6 +279,7 @@ ENGLISH = Wording()
 _TAG = re.compile(r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
 
 
+@lru_cache(maxsize=512)  # browsers send the same few headers again and again; this runs on every request
 def accepted(header: str | None) -> Lang | None:
     """The supported language the Accept-Language header prefers most (q-values honoured; zh-CN,
     zh-Hans, zh-TW all read as zh), or None."""

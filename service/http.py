@@ -52,6 +52,8 @@ def language_of(head: bytes) -> Lang:
 
 def percent_encode_non_ascii(data: bytes) -> bytes:
     """b"province=\\xe6\\x96\\xb0" → b"province=%E6%96%B0"; ASCII, including existing escapes, unchanged."""
+    if data.isascii():  # nearly every request: a C check instead of a regex pass
+        return data
     return _NON_ASCII.sub(lambda m: b"%%%02X" % m[0][0], data)
 
 
@@ -78,12 +80,14 @@ class Utf8TargetHttpToolsProtocol(HttpToolsProtocol):
         self._awaiting_line = True
         super().on_message_complete()
 
-    _lang: Lang = "en"  # what the request being received asks for, should it need the 400
+    # The chunk that began the request being received: its language is read only should it need the 400
+    # (reading it on every request cost the event loop about 5 % of its time under load).
+    _head: bytes = b""
 
     def data_received(self, data: bytes) -> None:
         line_continues = False
         if self._awaiting_line and data:
-            self._lang = language_of(data)
+            self._head = data
             data, line_ended = _encode_line_start(data)
             line_continues = not line_ended
         super().data_received(data)
@@ -92,7 +96,7 @@ class Utf8TargetHttpToolsProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         head = [b"HTTP/1.1 400 Bad Request\r\n"]
-        body, headers = BAD_REQUEST[self._lang]
+        body, headers = BAD_REQUEST[language_of(self._head)]
         for name, value in [*self.server_state.default_headers, *headers]:
             head += [name, b": ", value, b"\r\n"]
         self.transport.write(b"".join([*head, b"\r\n", body]))
@@ -102,18 +106,18 @@ class Utf8TargetHttpToolsProtocol(HttpToolsProtocol):
 class Utf8TargetH11Protocol(H11Protocol):
     """h11, accepting raw UTF-8 in request targets and answering protocol errors in JSON."""
 
-    _lang: Lang = "en"
+    _head: bytes = b""  # as above: the language is read only for a 400
 
     def data_received(self, data: bytes) -> None:
         if self.conn.their_state is h11.IDLE:
             buffered, _ = self.conn.trailing_data
-            self._lang = language_of(buffered + data)
+            self._head = buffered + data
             if b"\n" not in buffered:  # the request line is still arriving: it ends at this chunk's first LF
                 data, _ = _encode_line_start(data)
         super().data_received(data)
 
     def send_400_response(self, msg: str) -> None:
-        body, headers = BAD_REQUEST[self._lang]
+        body, headers = BAD_REQUEST[language_of(self._head)]
         for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
                       h11.Data(data=body), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event) or b"")
