@@ -11,14 +11,21 @@ Why bound concurrency and not the rate: the work is CPU-bound Python, so past a 
 core more of them in flight only share the GIL and the cores and every one gets slower (measured in
 benchmarks/bench_load.py: the unbounded server answered none of 500 req/s in time). A small limit
 keeps the latency of admitted requests near their service time and turns the excess into 503s.
+
+A busy process also lets go of the connections it is busy with: a 503, and the answer to a request that had
+to wait for a place, carry `Connection: close`. With `--workers N` the client's next request then opens a
+new connection, which the least busy worker tends to accept first (they race for it); otherwise a kept-alive
+connection stays with the worker that accepted it, and one worker was measured shedding at 82 % of a core
+while the other used 48 % (benchmarks/RESULTS.md, fifth session).
 """
 
 import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matching.messages import Lang, render
 from service.language import SCOPE_KEY
@@ -35,6 +42,14 @@ def classify(method: str, path: str) -> str | None:
     if path.endswith("/matches") or method in WRITES:
         return HEAVY
     return LIGHT
+
+
+# How a request got in: at once, after waiting for a place, or not at all.
+Admission = Literal["free", "waited", "refused"]
+FREE: Admission = "free"
+WAITED: Admission = "waited"
+REFUSED: Admission = "refused"
+CLOSE = (b"connection", b"close")
 
 
 @dataclass(frozen=True)
@@ -61,24 +76,26 @@ class Gate:
             self._free = asyncio.Semaphore(self.config.limit)
         return self._free
 
-    async def enter(self) -> bool:
+    async def enter(self) -> Admission:
         free = self.free
         if not free.locked() and self.waiting == 0:
             await free.acquire()  # does not block: a place is free and nobody is ahead
+            admission: Admission = FREE
         else:
             if self.waiting >= self.config.queue:
                 self.shed += 1
-                return False
+                return REFUSED
             self.waiting += 1
             try:
                 await asyncio.wait_for(free.acquire(), self.config.max_wait)
             except TimeoutError:
                 self.shed += 1
-                return False
+                return REFUSED
             finally:
                 self.waiting -= 1
+            admission = WAITED
         self.active += 1
-        return True
+        return admission
 
     def leave(self) -> None:
         self.active -= 1
@@ -103,11 +120,12 @@ class LoadShedding:
         if gate is None:
             await self.app(scope, receive, send)
             return
-        if not await gate.enter():
+        admission = await gate.enter()
+        if admission == REFUSED:
             await self._refuse(send, gate, scope.get(SCOPE_KEY, "en"))
             return
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send if admission == FREE else _closing(send))
         finally:
             gate.leave()
 
@@ -119,6 +137,15 @@ class LoadShedding:
             "fields": [],
         }).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                   (b"retry-after", str(self.retry_after).encode())]
+                   (b"retry-after", str(self.retry_after).encode()), CLOSE]
         await send({"type": "http.response.start", "status": 503, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _closing(send: Send) -> Send:
+    """`send`, with `Connection: close` on the response: the client's next request opens a new connection."""
+    async def closing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), CLOSE]}
+        await send(message)
+    return closing

@@ -30,7 +30,7 @@ from service.app import create_app
 from service.language import LanguageChoice
 from service.limits import BodySizeLimit
 from service.settings import Settings
-from service.shedding import HEAVY, LIGHT, Gate, LoadShedding, classify
+from service.shedding import HEAVY, LIGHT, REFUSED, Gate, LoadShedding, classify
 from tests import serving
 from tests.conftest import college_body
 
@@ -168,6 +168,7 @@ def test_a_full_class_refuses_at_once_with_retry_after_and_reads_no_body() -> No
                                            on_receive=lambda: reads.append("write"))
         assert status == 503 and headers[b"retry-after"] == b"3"
         assert headers[b"content-type"] == b"application/json"
+        assert headers[b"connection"] == b"close"  # the client's retry comes on a new connection
         refused = json.loads(body)
         assert refused["error"] == "overloaded" and refused["fields"] == []
         assert "1 such requests running, 0 waiting" in refused["detail"] and "retry after 3 s" in refused["detail"]
@@ -202,7 +203,8 @@ def test_a_queued_request_runs_when_a_place_frees_and_a_full_queue_refuses() -> 
 
         holder.release["first"].set()
         assert (await first)[0] == 200
-        assert await queued == (200, {b"content-type": b"text/plain"}, b"queued")
+        # It had to wait for its place: its answer lets go of the connection (the first one's kept it).
+        assert await queued == (200, {b"content-type": b"text/plain", b"connection": b"close"}, b"queued")
         assert (gate.active, gate.waiting, gate.shed) == (0, 0, 1)
 
     run(scenario)
@@ -257,7 +259,7 @@ def on_loop(loop: asyncio.AbstractEventLoop, coroutine: Awaitable[Any]) -> Any:
 
 
 async def take(gate: Gate) -> bool:
-    return await gate.enter()
+    return await gate.enter() != REFUSED
 
 
 async def give_back(gate: Gate) -> None:
@@ -278,6 +280,7 @@ def test_a_real_server_sheds_a_full_class_and_changes_nothing(
         assert on_loop(loop, take(gate)) is True  # the one heavy place is taken, as a running request would
         refused = client.post("/search", content=SEARCH, headers=JSON)
         assert refused.status_code == 503 and refused.headers["retry-after"] == "3"
+        assert refused.headers["connection"] == "close"  # uvicorn closes it; the client reconnects below
         body = refused.json()
         assert body["error"] == "overloaded" and "retry after 3 s" in body["detail"] and body["fields"] == []
         matches = client.get(f"/colleges/{created.json()['id']}/matches")
