@@ -33,8 +33,9 @@ Json = dict[str, Any]
 Headers = dict[str, str]
 LIST_KEYS = {"id", "name", "scope", "min_score", "max_colleges_per_gap", "status", "error", "created_at", "created_by",
              "rounds", "job_id", "counts", "demand"}
-ENTRY_KEYS = {"id", "list_id", "round", "enterprise_id", "enterprise_name", "enterprise_province", "industry", "gap_id",
-              "gap_name", "college_id", "college_name", "college_province", "specialty_id", "specialty_name",
+ENTRY_KEYS = {"id", "list_id", "round", "enterprise_id", "enterprise_name", "enterprise_name_zh", "enterprise_province",
+              "industry", "gap_id", "gap_name", "college_id", "college_name", "college_name_zh", "college_province",
+              "specialty_id", "specialty_name",
               "headcount", "score", "explanation", "status", "decided_by", "decided_at", "reason", "comments"}
 XINJIANG = {"name": "Xinjiang dyeing 2027", "scope": {"provinces": ["新疆"]}}
 

@@ -107,12 +107,15 @@ class EntryPublic(BaseModel):
     round: int
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_zh: str | None = Field(description="The enterprise's Chinese name, if it has one (shown to a "
+                                           "reader who asked for Chinese)")
     enterprise_province: str | None
     industry: str | None
     gap_id: int
     gap_name: str
     college_id: int
     college_name: str
+    college_name_zh: str | None = Field(description="The college's Chinese name, if it has one")
     college_province: str | None
     specialty_id: int
     specialty_name: str
@@ -135,6 +138,7 @@ class EntriesPublic(BaseModel):
 class NearMiss(BaseModel):
     college_id: int
     college_name: str
+    college_name_zh: str | None = Field(None, description="The college's Chinese name, if it has one")
     specialty_id: int
     specialty_name: str
     score: Rounded = Field(description="The suggestion's score (4 decimals)")
@@ -146,6 +150,7 @@ class UnfilledGap(BaseModel):
     gap_name: str
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_zh: str | None = Field(None, description="The enterprise's Chinese name, if it has one")
     headcount: int
     allocated: int
     missing: int
@@ -167,6 +172,7 @@ class ReportDemand(BaseModel):
 class CollegeUse(BaseModel):
     college_id: int
     name: str
+    name_zh: str | None = Field(None, description="The college's Chinese name, if it has one")
     province: str | None
     capacity: int = Field(description="Graduates a year of its specialties in this list's entries")
     allocated: int
