@@ -234,6 +234,10 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
         expect(page.locator("#who")).to_contain_text("Signed in")
 
         # --- a list for every enterprise in Xinjiang, from the page ------------------------------------
+        derived = served.api.get("/info").json()["ranker"]["match_list_min_score"]
+        # left empty, the minimum score is the model's own default, which the form shows
+        expect(page.locator("#nl-min-score")).to_have_attribute("placeholder", f"{derived:.3f}")
+        expect(page.locator("#nl-min-score")).to_have_value("")
         page.fill("#nl-name", "Xinjiang enterprises")
         page.fill("#nl-provinces", "Xinjiang")
         page.click("#nl-submit")
@@ -243,6 +247,7 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
         list_id = int(row.get_attribute("data-list-id") or 0)
         made = served.api.get(f"/match-lists/{list_id}").json()
         assert made["status"] == "ready" and made["scope"]["provinces"] == ["Xinjiang"]
+        assert made["min_score"] == derived
         job = served.api.get(f"/jobs/{made['job_id']}").json()  # built in the background, as the page saw
         assert job["status"] == "done" and job["progress"]["done"] == job["progress"]["total"] > 0
         assert made["created_by"] == "Programme office"

@@ -46,7 +46,9 @@ class Scope(Input):
 class MatchListCreate(Input):
     name: Name
     scope: Scope = Field(default_factory=Scope)
-    min_score: Score = Field(0.3, description="Only suggestions scoring at least this are allocated")
+    min_score: Score | None = Field(None, description="Only suggestions scoring at least this are allocated; default: "
+                                    "derived per model from data (the embedding model and the active ranker's "
+                                    "weights; GET /info shows it as ranker.match_list_min_score)")
     max_colleges_per_gap: int = Field(3, ge=1, le=20, strict=True,
                                       description="Each gap is allocated among at most this many colleges")
 
