@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import BaseModel, Field, PrivateAttr
 
-from embeddings.thresholds import min_similarity
+from embeddings.thresholds import min_score, min_similarity
 from matching.history import EMPTY, CentroidOf, History, query_centroid
 from matching.keywords import KeywordStats, keywords
 from matching.pool import KINDS, LEVELS, Pool, ProfileCard, UnitCard, code_numbers, mode_bits, place_id
@@ -81,16 +81,32 @@ class RankingSettings(BaseModel):
     distance_scale_km: float = Field(300.0, gt=0, description="Distance at which the distance feature is 0.5")
     best_pair_share: float = Field(0.8, ge=0, le=1, description="Share of the single best pair in the semantic "
                                    "feature; the rest is the headcount-weighted mean over the gaps")
+    match_list_min_score: float | None = Field(None, ge=0, le=1, description="A match list's min_score when its "
+                                               "request gives none; default: derived per embedding model and "
+                                               "ranker weights (embeddings/list_scores.json)")
     _calibrated_for: str | None = PrivateAttr(None)  # the model whose threshold `calibrated` filled in
+    _model: str | None = PrivateAttr(None)  # the embedding model these settings score (set by `calibrated`)
 
 
 def calibrated(ranking: RankingSettings, model: str) -> RankingSettings:
-    """`ranking` with the model's calibrated min_similarity, unless one was given explicitly."""
+    """`ranking` with the model's calibrated min_similarity, unless one was given explicitly; it remembers the
+    model, for the thresholds derived later from the weights in use (`list_min_score`)."""
     if "min_similarity" in ranking.model_fields_set and ranking._calibrated_for is None:
-        return ranking  # set by the operator (MATCH_RANKING__MIN_SIMILARITY) or a caller
-    out = ranking.model_copy(update={"min_similarity": min_similarity(model)})
-    out._calibrated_for = model
+        out = ranking.model_copy()  # min_similarity set by the operator (MATCH_RANKING__MIN_SIMILARITY) or a caller
+    else:
+        out = ranking.model_copy(update={"min_similarity": min_similarity(model)})
+        out._calibrated_for = model
+    out._model = model
     return out
+
+
+def list_min_score(ranking: RankingSettings) -> float:
+    """A match list's default min_score: the operator's, else the one derived for the embedding model and the
+    weights these settings rank with (a trained ranker's own), by the rule min_similarity is derived by
+    (training/calibrate_lists.py). Settings never calibrated for a model get the reference value, 0.3."""
+    if ranking.match_list_min_score is not None:
+        return ranking.match_list_min_score
+    return min_score(ranking._model or "", ranking.weights.normalised())
 
 
 @dataclass

@@ -302,7 +302,8 @@ def lists_create(
     code: Annotated[list[str] | None, typer.Option(help="Gaps asking for this catalogue code (repeatable).")] = None,
     enterprise: Annotated[list[int] | None, typer.Option(help="This enterprise's gaps (repeatable).")] = None,
     college: Annotated[list[int] | None, typer.Option(help="Only this college may fill them (repeatable).")] = None,
-    min_score: Annotated[float, typer.Option(help="Only suggestions scoring at least this.")] = 0.3,
+    min_score: Annotated[float | None, typer.Option(help="Only suggestions scoring at least this; default: "
+                                                   "derived per model (see GET /info).")] = None,
     max_colleges_per_gap: Annotated[int, typer.Option(help="Colleges a gap may be split among.")] = 3,
     quiet: Quiet = False,
 ) -> None:

@@ -33,8 +33,9 @@ Json = dict[str, Any]
 Headers = dict[str, str]
 LIST_KEYS = {"id", "name", "scope", "min_score", "max_colleges_per_gap", "status", "error", "created_at", "created_by",
              "rounds", "job_id", "counts", "demand"}
-ENTRY_KEYS = {"id", "list_id", "round", "enterprise_id", "enterprise_name", "enterprise_province", "industry", "gap_id",
-              "gap_name", "college_id", "college_name", "college_province", "specialty_id", "specialty_name",
+ENTRY_KEYS = {"id", "list_id", "round", "enterprise_id", "enterprise_name", "enterprise_name_zh", "enterprise_province",
+              "industry", "gap_id", "gap_name", "college_id", "college_name", "college_name_zh", "college_province",
+              "specialty_id", "specialty_name",
               "headcount", "score", "explanation", "status", "decided_by", "decided_at", "reason", "comments"}
 XINJIANG = {"name": "Xinjiang dyeing 2027", "scope": {"provinces": ["新疆"]}}
 
@@ -161,7 +162,8 @@ def test_a_list_allocates_within_capacity_and_the_same_input_gives_the_same_list
     lst = create_list(w)
     assert set(lst) == LIST_KEYS and lst["status"] == "ready" and lst["rounds"] == 1 and lst["job_id"] is None
     assert lst["scope"]["provinces"] == ["Xinjiang"] and lst["created_by"] == w.pm_name
-    assert (lst["min_score"], lst["max_colleges_per_gap"]) == (0.3, 3)
+    derived = ok(w.client.get("/info", headers=w.pm))["ranker"]["match_list_min_score"]
+    assert (lst["min_score"], lst["max_colleges_per_gap"]) == (derived, 3)  # min_score: the model's (not 0.3)
     entries = all_entries(w, lst["id"])
     assert entries and lst["counts"] == {"entries": len(entries), "proposed": len(entries), "accepted": 0,
                                          "rejected": 0, "withdrawn": 0}
@@ -169,7 +171,7 @@ def test_a_list_allocates_within_capacity_and_the_same_input_gives_the_same_list
     graduates, headcounts = w.graduates(), w.headcounts()
     for e in entries:
         assert set(e) == ENTRY_KEYS and e["status"] == "proposed" and e["round"] == 1 and e["comments"] == []
-        assert e["enterprise_id"] in xinjiang and e["score"] >= 0.3 and e["headcount"] > 0
+        assert e["enterprise_id"] in xinjiang and e["score"] >= lst["min_score"] and e["headcount"] > 0
         assert e["explanation"]["id"] == e["college_id"] and e["explanation"]["score"] == pytest.approx(e["score"])
         pair = next(p for p in e["explanation"]["matched"] if p["query_unit"]["id"] == e["gap_id"])
         assert pair["candidate_unit"]["id"] == e["specialty_id"] and pair["relevant"]
@@ -487,7 +489,7 @@ def test_a_job_cancelled_or_failing_midway_writes_no_entries(world: World, engin
 
     def queue(name: str) -> tuple[int, str]:
         with sessions() as session:
-            body = MatchListCreate(name=name, scope=Scope(provinces=["Xinjiang"]))
+            body = build.with_min_score(MatchListCreate(name=name, scope=Scope(provinces=["Xinjiang"])), pools.config)
             lst, job = build.build_later(session, body, scope.resolve(session, body.scope), "test")
             return lst.id, job.id
 

@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from embeddings.encoder import Encoder
+from embeddings.thresholds import min_score
 from matching import keys
 from matching.db import make_engine, make_sessionmaker
 from matching.models import Enterprise, Specialty, TalentGap
+from matching.ranking import RankingSettings, calibrated, list_min_score
 from matching.reference import Reference
 from matching.vocab import Role
 from service.app import create_app
@@ -65,3 +67,36 @@ def test_a_list_for_every_enterprise_in_xinjiang(sample_db: Path, reference: Ref
     assert sum(u["missing"] for u in report["unfilled"]) == d["headcount"] - d["allocated"]
     print(f"\nXinjiang list: {d['gaps']} gaps, {lst['counts']['entries']} entries, {d['allocated']}/{d['headcount']} "
           f"({d['coverage']:.1%}) allocated, built in {seconds:.2f} s")
+
+
+def test_a_pair_below_the_models_default_min_score_is_not_listed(sample_db: Path, reference: Reference,  # noqa: F811
+                                                                 encoder: Encoder, tmp_path: Path) -> None:
+    """A list asked without min_score takes the one derived for the model and the weights in use (not 0.3), and
+    a suggested pair that is a match but scores below it is not allocated; with a lower min_score it is."""
+    engine = make_engine(f"sqlite:///{sample_db}")
+    with make_sessionmaker(engine)() as session:
+        _, secret = keys.create_key(session, Role.PROGRAM_MANAGER, name="PM below")
+        xinjiang = list(session.scalars(select(Enterprise.id).where(Enterprise.province == "Xinjiang")
+                                        .order_by(Enterprise.id)))
+    engine.dispose()
+    pm = {"Authorization": f"Bearer {secret}"}
+    settings = Settings(database_url=f"sqlite:///{sample_db}", home=tmp_path / "home", load_sample=False)
+    with TestClient(create_app(settings, reference, encoder)) as client:
+        default = client.get("/info", headers=pm).json()["ranker"]["match_list_min_score"]
+        assert default == list_min_score(calibrated(RankingSettings(), encoder.name))
+        assert default == min_score(encoder.name, RankingSettings().weights.normalised())
+        below = next((enterprise, s) for enterprise in xinjiang
+                     for s in client.get(f"/enterprises/{enterprise}/matches", params={"limit": 50},
+                                         headers=pm).json()["data"]
+                     if s["score"] < default and any(p["relevant"] for p in s["matched"]))
+        enterprise, suggestion = below
+        body = {"scope": {"enterprise_ids": [enterprise], "college_ids": [suggestion["id"]]}}
+        lst = client.post("/match-lists", json={"name": "at the default"} | body, headers=pm).json()
+        assert lst["min_score"] == default and lst["counts"]["entries"] == 0, lst
+        report = client.get(f"/match-lists/{lst['id']}/report", headers=pm).json()
+        # nothing was eligible: below min_score (or, for other colleges' candidates, outside the scope)
+        assert report["unfilled"] and {u["reason"] for u in report["unfilled"]} <= {"below_min_score", "filtered_out"}
+        lower = client.post("/match-lists", json={"name": "lower", "min_score": 0.0} | body, headers=pm).json()
+        entries = client.get(f"/match-lists/{lower['id']}/entries", headers=pm).json()["data"]
+        assert lower["counts"]["entries"] > 0 and {e["college_id"] for e in entries} == {suggestion["id"]}
+        assert all(e["score"] < default for e in entries)

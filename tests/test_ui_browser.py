@@ -137,6 +137,28 @@ def column(page: Page, index: int) -> list[str]:
     return [cell.inner_text() for cell in page.locator(f"#entries-body tr td:nth-child({index})").all()]
 
 
+def row_names(page: Page, entry_id: int) -> tuple[str, str]:
+    """The enterprise and college names an entry's row shows (each cell's label, without its filter button)."""
+    row = page.locator(f'#entries-body tr[data-entry-id="{entry_id}"]')
+    expect(row).to_be_visible()
+    label = "cell => cell.querySelector('.name').firstChild.textContent"
+    return str(row.locator("td").nth(1).evaluate(label)), str(row.locator("td").nth(3).evaluate(label))
+
+
+def bilingual_entries(api: httpx.Client, entries: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An entry whose enterprise, and one whose college, has a Chinese name other than its name (as the API
+    gives the profiles)."""
+    def distinct(side: str, e: dict[str, Any]) -> bool:
+        return bool(e[f"{side}_name_zh"]) and e[f"{side}_name_zh"] != e[f"{side}_name"]
+
+    by_enterprise = next(e for e in entries if distinct("enterprise", e))
+    by_college = next(e for e in entries if distinct("college", e))
+    assert api.get(f"/enterprises/{by_enterprise['enterprise_id']}").json()["name_zh"] == \
+        by_enterprise["enterprise_name_zh"]
+    assert api.get(f"/colleges/{by_college['college_id']}").json()["name_zh"] == by_college["college_name_zh"]
+    return by_enterprise, by_college
+
+
 def wait_for_job(api: httpx.Client, created: httpx.Response) -> dict[str, Any]:
     """A 201 list, or the list a 202's job builds."""
     body: dict[str, Any] = created.json()
@@ -212,6 +234,10 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
         expect(page.locator("#who")).to_contain_text("Signed in")
 
         # --- a list for every enterprise in Xinjiang, from the page ------------------------------------
+        derived = served.api.get("/info").json()["ranker"]["match_list_min_score"]
+        # left empty, the minimum score is the model's own default, which the form shows
+        expect(page.locator("#nl-min-score")).to_have_attribute("placeholder", f"{derived:.3f}")
+        expect(page.locator("#nl-min-score")).to_have_value("")
         page.fill("#nl-name", "Xinjiang enterprises")
         page.fill("#nl-provinces", "Xinjiang")
         page.click("#nl-submit")
@@ -221,6 +247,7 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
         list_id = int(row.get_attribute("data-list-id") or 0)
         made = served.api.get(f"/match-lists/{list_id}").json()
         assert made["status"] == "ready" and made["scope"]["provinces"] == ["Xinjiang"]
+        assert made["min_score"] == derived
         job = served.api.get(f"/jobs/{made['job_id']}").json()  # built in the background, as the page saw
         assert job["status"] == "done" and job["progress"]["done"] == job["progress"]["total"] > 0
         assert made["created_by"] == "Programme office"
@@ -377,6 +404,23 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
         expect(page.locator(".message.error")).to_contain_text("409")
         expect(page.locator("#entry")).to_have_attribute("data-status", "withdrawn")
 
+        # --- names: a reader who asked for Chinese sees name_zh (both sides), others the name as entered ---
+        by_enterprise, by_college = bilingual_entries(served.api, entries)
+
+        def shown_names(lang: str) -> None:
+            for named in (by_enterprise, by_college):
+                page.goto(f"{served.url}/ui/lists/{list_id}?enterprise_id={named['enterprise_id']}&entry={named['id']}")
+                expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if lang == "zh" else "en")
+                expect(panel).to_have_attribute("data-entry-id", str(named["id"]))
+                wanted = [named["enterprise_name_zh"] or named["enterprise_name"],
+                          named["college_name_zh"] or named["college_name"]] if lang == "zh" \
+                    else [named["enterprise_name"], named["college_name"]]
+                assert list(row_names(page, named["id"])) == wanted, (lang, named["id"])
+                for name in wanted:
+                    expect(page.locator("#entry-facts")).to_contain_text(name)
+
+        shown_names("en")
+
         # --- 中文: the switch, Chinese labels and reasons, a Chinese refusal, and back ---------------------
         page.goto(f"{served.url}/ui/lists/{list_id}?entry={accept_id}")
         expect(page.locator("#entry")).to_have_attribute("data-entry-id", str(accept_id))
@@ -404,12 +448,24 @@ def test_a_reviewer_builds_and_decides_a_xinjiang_list(
         page.click("#withdraw")
         expect(page.locator(".message.error")).to_contain_text("只有待定或已接受的条目才能撤回")
         page.screenshot(path=str(tmp_path / "reviewer-list-zh.png"))
+        shown_names("zh")
         page.click("#to-report")
         expect(page.locator("#report-name")).to_contain_text("报告")
         expect(page.locator('[data-stat="accepted-entries"]')).to_contain_text("已接受条目")
+        # the report names profiles as the list page does: name_zh in Chinese, the name as entered in English
+        shown = served.api.get(f"/match-lists/{list_id}/report").json()
+        college = next(c for c in shown["colleges"] if c["name_zh"] and c["name_zh"] != c["name"])
+        college_cell = page.locator(f'#colleges tbody tr[data-college-id="{college["college_id"]}"] td').first
+        unfilled = next(u for u in shown["unfilled"] if u["enterprise_name_zh"]
+                        and u["enterprise_name_zh"] != u["enterprise_name"])
+        expect(college_cell).to_have_text(college["name_zh"])
+        expect(page.locator("#unfilled tbody")).to_contain_text(unfilled["enterprise_name_zh"])
         page.click('#lang-switch a[data-lang="en"]')
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator('[data-stat="accepted-entries"]')).to_contain_text("Accepted entries")
+        expect(college_cell).to_have_text(college["name"])
+        expect(page.locator("#unfilled tbody")).to_contain_text(unfilled["enterprise_name"])
+        shown_names("en")
 
         assert not crashes, crashes
         assert not elsewhere, f"the page fetched from outside the app: {elsewhere}"

@@ -5,6 +5,13 @@ The README marks what this fills in with HTML comments:
 - `<!-- run: NAME -->` … `<!-- /run -->` around a ```sh block of curl commands: each command is run,
   in order, against the app on the sample, and the line after it becomes `# → STATUS abridged answer`.
   A command that does not answer 2xx is an error: the README would be showing a command that fails.
+  Also run there, so that the examples a reader types in a shell are the ones tested:
+  - `curl … | python3 -c '…'`: the answer is piped to that Python code (really run, with this
+    interpreter); each line it prints becomes a `# → ` line;
+  - `NAME=$(curl … | python3 -c '…')`: the same, its output kept as `$NAME` for later commands
+    (shown as `# → NAME=value`);
+  - `matchmaker …`: the command line, in process, on the same database and home as the app (its
+    output, line by line, as `# → ` lines; a non-zero exit is an error).
 - `<!-- answer: GET /path?query -->` … `<!-- /answer -->`: a ```json block with that request's answer
   (the first suggestion's matched pairs cut to three).
 
@@ -23,6 +30,7 @@ import json
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -34,12 +42,16 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-RUN = re.compile(r"(?P<start><!-- run: [\w-]+ -->\n```sh\n)(?P<body>.*?)(?P<end>```\n<!-- /run -->)", re.S)
+RUN = re.compile(r"(?P<start><!-- run: (?P<name>[\w-]+) -->\n```sh\n)(?P<body>.*?)(?P<end>```\n<!-- /run -->)", re.S)
 ANSWER = re.compile(r"(?P<start><!-- answer: (?P<method>GET) (?P<target>\S+) -->\n)(?P<body>.*?)"
                     r"(?P<end><!-- /answer -->)", re.S)
 # Values that differ from run to run: shown as "…"
 VOLATILE = re.compile(r"^(secret|.*_at|rate|eta_seconds|elapsed_seconds)$")
 RESULT = "# → "
+# What a run block executes (anything else, e.g. `KEY=$(cat …)`, is shown as written and not run).
+EXECUTED = ("curl ", "matchmaker ")
+CAPTURE = re.compile(r"(?P<name>[A-Z][A-Z0-9_]*)=\$\((?P<command>(?:curl|matchmaker) .*)\)", re.S)
+VARIABLE = re.compile(r"\$(?:\{(?P<braced>[A-Z][A-Z0-9_]*)\}|(?P<name>[A-Z][A-Z0-9_]*))")
 WIDTH = 110  # of a result line, and of a line of a JSON answer
 
 
@@ -55,7 +67,7 @@ def commands(block: str) -> Iterator[tuple[str, str | None]]:
         if line.rstrip("\n").endswith("\\") or not _complete(joined):
             continue  # a continued line, or a quoted body that goes on
         pending = []
-        yield text, joined if joined.startswith("curl ") else None
+        yield text, joined if joined.startswith(EXECUTED) or CAPTURE.fullmatch(joined) else None
 
 
 def _complete(command: str) -> bool:
@@ -66,9 +78,23 @@ def _complete(command: str) -> bool:
     return True
 
 
+def stages(command: str) -> list[list[str]]:
+    """A command's words, split where it pipes (`|` outside quotes); `#` starts a comment."""
+    lexer = shlex.shlex(command, posix=True, punctuation_chars="|")
+    lexer.whitespace_split = True
+    out: list[list[str]] = [[]]
+    for word in lexer:
+        if word == "|":
+            out.append([])
+        else:
+            out[-1].append(word)
+    return out
+
+
 def curl(command: str, key: str) -> dict[str, Any]:
-    """The request a `curl -s [-H h]… [-X M] URL [-d body] [-o file]` command makes."""
-    words = shlex.split(command.replace("$KEY", key), comments=True)[1:]
+    """The request a `curl -s [-H h]… [-X M] URL [-d body] [-o file]` command makes (its first stage, when
+    it pipes)."""
+    words = stages(command.replace("$KEY", key))[0][1:]
     request: dict[str, Any] = {"method": "GET", "headers": {}, "content": None, "output": None}
     options = iter(words)
     for word in options:
@@ -145,8 +171,92 @@ def abridged_answer(body: Any) -> Any:
     return body
 
 
+class Shell:
+    """Runs a block's commands against the app, keeping the variables they set ($KEY: the admin key)."""
+
+    def __init__(self, client: TestClient, key: str) -> None:
+        self.client = client
+        self.variables = {"KEY": key}
+
+    def lines(self, command: str) -> list[str]:
+        """The `# → ` lines to write after `command`."""
+        captured = CAPTURE.fullmatch(command)
+        if captured:
+            value = self.output(captured["command"], command).strip()
+            self.variables[captured["name"]] = value
+            return [_cut(f"{RESULT}{captured['name']}={value}") + "\n"]
+        if len(stages(command)) == 1 and command.startswith("curl "):
+            response, request = self.request(command)
+            return [result_line(response.status_code, response.text, response.headers.get("content-type", ""),
+                                request["output"])]
+        return [_cut(f"{RESULT}{line}".rstrip()) + "\n" for line in self.output(command, command).splitlines()]
+
+    def output(self, command: str, shown: str) -> str:
+        """What `command` writes to stdout: a curl's answer or matchmaker's output, through its pipes."""
+        first, *pipes = stages(self.substitute(command))
+        if first[0] == "curl":
+            response, _ = self.request(command)
+            text = str(response.text)
+        elif first[0] == "matchmaker":
+            text = self.matchmaker(first[1:], shown)
+        else:
+            raise ValueError(f"this helper runs curl and matchmaker only (in {shown!r})")
+        for words in pipes:
+            if words[:2] != ["python3", "-c"] or len(words) != 3:
+                raise ValueError(f"this helper pipes only into python3 -c '…' (in {shown!r})")
+            done = subprocess.run([sys.executable, "-c", words[2]], input=text, capture_output=True, text=True,
+                                  timeout=60, check=False)
+            if done.returncode != 0:
+                raise RuntimeError(f"README command failed (python3 exit {done.returncode}): {shown}\n"
+                                   f"{done.stderr[-1000:]}")
+            text = done.stdout
+        return text
+
+    def substitute(self, command: str) -> str:
+        return VARIABLE.sub(lambda m: self.variables.get(m["braced"] or m["name"], m[0]), command)
+
+    def request(self, command: str) -> tuple[Any, dict[str, Any]]:
+        req = curl(self.substitute(command), self.variables["KEY"])
+        response = self.client.request(req["method"], req["url"], headers=req["headers"], content=req["content"])
+        if not 200 <= response.status_code < 300:
+            raise RuntimeError(f"README command failed ({response.status_code}): {command}\n{response.text[:500]}")
+        return response, req
+
+    def matchmaker(self, args: list[str], shown: str) -> str:
+        """`matchmaker ARGS` in process, on the app's database and home (what a shell beside `make run` does),
+        with the model the app loaded (the same name; loading it again would only cost time)."""
+        from typer.testing import CliRunner
+
+        from service import cli
+        from service.settings import get_settings
+
+        state = self.client.app.state.matchmaker  # type: ignore[attr-defined]
+        if state.impressions is not None:
+            state.impressions.flush()  # the pages served so far are in the database, as they would be by now
+        settings = state.settings
+        loaded = state.live.embedder.encoder
+        # COLUMNS: rich wraps at the terminal's width; a log line stays one line (cut at WIDTH when shown)
+        env = {"MATCH_HOME": str(settings.home), "MATCH_DATABASE_URL": settings.db_url, "COLUMNS": "1000"}
+        own_encoder = cli._encoder
+        cli._encoder = lambda name, batch_size: loaded if name == loaded.name else own_encoder(name, batch_size)
+        get_settings.cache_clear()
+        try:
+            result = CliRunner().invoke(cli.app, args, env=env)
+        finally:
+            cli._encoder = own_encoder
+            get_settings.cache_clear()
+        if result.exit_code != 0:
+            raise RuntimeError(f"README command failed (exit {result.exit_code}): {shown}\n{result.output[-1000:]}")
+        return result.output
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= WIDTH else line[: WIDTH - 1] + "…"
+
+
 def regenerate(text: str, client: TestClient, key: str) -> str:
     """The README with every marked block filled from the app's answers, in the README's order."""
+    shell = Shell(client, key)
     out: list[str] = []
     position = 0
     blocks = sorted([*RUN.finditer(text), *ANSWER.finditer(text)], key=lambda m: m.start())
@@ -157,14 +267,7 @@ def regenerate(text: str, client: TestClient, key: str) -> str:
             for line, command in commands(match["body"]):
                 body.append(line)
                 if command is not None:
-                    req = curl(command, key)
-                    response = client.request(req["method"], req["url"], headers=req["headers"],
-                                              content=req["content"])
-                    if not 200 <= response.status_code < 300:
-                        raise RuntimeError(f"README command failed ({response.status_code}): {command}\n"
-                                           f"{response.text[:500]}")
-                    body.append(result_line(response.status_code, response.text,
-                                            response.headers.get("content-type", ""), req["output"]))
+                    body += shell.lines(command)
             out.append(match["start"] + "".join(body) + match["end"])
         else:
             response = client.request(match["method"], match["target"], headers={"Authorization": f"Bearer {key}"})

@@ -24,6 +24,7 @@ from matching.lists.schemas import MatchListCreate, Scope
 from matching.lists.scope import Demand, Resolved, resolve
 from matching.models import Specialty
 from matching.progress import Progress, ProgressFactory, no_progress
+from matching.ranking import RankingSettings, list_min_score
 from matching.saying import Term, say
 
 log = logging.getLogger("matchmaker.lists")
@@ -133,7 +134,17 @@ def write(session: Session, lst: MatchList, result: Plan) -> list[MatchEntry]:
     return entries
 
 
+def with_min_score(body: MatchListCreate, config: RankingSettings) -> MatchListCreate:
+    """`body` with its min_score, or the default derived for the model and weights `config` ranks with (a
+    list keeps the value it was built with: its later rounds use the same)."""
+    if body.min_score is not None:
+        return body
+    return body.model_copy(update={"min_score": list_min_score(config)})
+
+
 def new_list(body: MatchListCreate, resolved: Resolved, who: str, status: str) -> MatchList:
+    if body.min_score is None:
+        raise ValueError("a list's min_score is resolved before it is made (with_min_score)")
     return MatchList(name=body.name, scope=resolved.scope, min_score=body.min_score,
                      max_colleges_per_gap=body.max_colleges_per_gap, status=status, rounds=0, created_by=who)
 
@@ -142,7 +153,7 @@ def build_now(session: Session, pools: CandidatePools, body: MatchListCreate, re
               progress: ProgressFactory = no_progress) -> MatchList:
     """Create and build a list in this request: planned first, then written in one transaction (SQLite
     has one writer at a time, so no write lock is held while the ranker works)."""
-    lst = new_list(body, resolved, who, "building")
+    lst = new_list(with_min_score(body, pools.config), resolved, who, "building")
     work = first_work(resolved)
     with progress("Ranking candidates", work.enterprises) as advance:
         result = plan(session, pools, lst, work, advance)
@@ -162,7 +173,7 @@ Hold = Callable[[str], object]
 def build_later(session: Session, body: MatchListCreate, resolved: Resolved, who: str,
                 hold: Hold = lambda job_id: None) -> tuple[MatchList, Job]:
     """Create a list in status `building` with a queued job to build it; the caller runs the job (and
-    `hold` takes the job's lease before it is committed)."""
+    `hold` takes the job's lease before it is committed). `body`'s min_score is resolved (with_min_score)."""
     lst = new_list(body, resolved, who, "building")
     session.add(lst)
     session.flush()

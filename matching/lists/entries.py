@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from matching.errors import NotFound
 from matching.lists.models import EntryComment, MatchEntry
 from matching.lists.schemas import CommentPublic, EntriesPublic, EntryPublic
+from matching.models import College, Enterprise
 from matching.results import REASONS_BY_LANGUAGE
 
 SORTS: dict[str, tuple[Any, ...]] = {
@@ -71,14 +72,26 @@ def public_many(session: Session, entries: list[MatchEntry], lang: str = "en") -
     for c in session.scalars(select(EntryComment).where(EntryComment.entry_id.in_(ids)).order_by(EntryComment.id)):
         comments.setdefault(c.entry_id, []).append(
             CommentPublic(id=c.id, text=c.text, author=c.author, created_at=c.created_at))
+    enterprise_zh = names_zh(session, Enterprise, {e.enterprise_id for e in entries})
+    college_zh = names_zh(session, College, {e.college_id for e in entries})
     return [EntryPublic(
         id=e.id, list_id=e.list_id, round=e.round, enterprise_id=e.enterprise_id, enterprise_name=e.enterprise_name,
-        enterprise_province=e.enterprise_province, industry=e.industry, gap_id=e.gap_id, gap_name=e.gap_name,
-        college_id=e.college_id, college_name=e.college_name, college_province=e.college_province,
+        enterprise_name_zh=enterprise_zh.get(e.enterprise_id), enterprise_province=e.enterprise_province,
+        industry=e.industry, gap_id=e.gap_id, gap_name=e.gap_name, college_id=e.college_id,
+        college_name=e.college_name, college_name_zh=college_zh.get(e.college_id), college_province=e.college_province,
         specialty_id=e.specialty_id, specialty_name=e.specialty_name, headcount=e.headcount, score=e.score,
         explanation=in_language(e.explanation, lang), status=e.status, decided_by=e.decided_by,
         decided_at=e.decided_at, reason=e.reason, comments=comments.get(e.id, []),
     ) for e in entries]
+
+
+def names_zh(session: Session, model: type[College] | type[Enterprise], ids: set[int]) -> dict[int, str]:
+    """The profiles' Chinese names, read now (an entry keeps the name it was built with; `name_zh` is for
+    showing a Chinese reader, so the current one is right), one query per side and page."""
+    if not ids:
+        return {}
+    rows = session.execute(select(model.id, model.name_zh).where(model.id.in_(ids), model.name_zh.is_not(None)))
+    return {int(pid): str(name) for pid, name in rows}
 
 
 def _conditions(list_id: int, where: EntryFilter) -> list[ColumnElement[bool]]:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matching.lists.build import ACTIVE, capacity_left
+from matching.lists.entries import names_zh
 from matching.lists.models import ListGap, MatchEntry, MatchList
 from matching.lists.schemas import (
     CollegeUse,
@@ -23,7 +24,7 @@ from matching.lists.schemas import (
     ReportPublic,
     UnfilledGap,
 )
-from matching.models import Specialty
+from matching.models import College, Enterprise, Specialty
 
 NEAR_MISSES = 3
 UNKNOWN = "unknown"
@@ -56,18 +57,33 @@ def report(session: Session, lst: MatchList) -> ReportPublic:
     unfilled = [_unfilled(lst, g, allocated[g.gap_id], by_gap[g.gap_id], free, graduates) for g in gaps
                 if allocated[g.gap_id] < g.headcount]
     unfilled.sort(key=lambda u: (-u.missing, u.gap_id))
+    colleges = _colleges(rows, graduates)
+    _name_in_chinese(session, unfilled, colleges)
     notes = []
     if lst.status != "ready":
         notes.append(f"The list is {lst.status}: it has no entries yet or was not built")
     elif not gaps:
         notes.append("No talent gap is in this list's scope")
     return ReportPublic(
-        list_id=lst.id, name=lst.name, demand=demand, unfilled=unfilled, colleges=_colleges(rows, graduates),
+        list_id=lst.id, name=lst.name, demand=demand, unfilled=unfilled, colleges=colleges,
         by_province=[ProvinceRow(province=k, headcount=h, allocated=a, coverage=_ratio(a, h))
                      for k, (h, a) in _by(gaps, allocated, lambda g: g.province).items()],
         by_industry=[IndustryRow(industry=k, headcount=h, allocated=a, coverage=_ratio(a, h))
                      for k, (h, a) in _by(gaps, allocated, lambda g: g.industry).items()],
         notes=notes)
+
+
+def _name_in_chinese(session: Session, unfilled: list[UnfilledGap], colleges: list[CollegeUse]) -> None:
+    """The profiles' Chinese names beside the names the list was built with (for a Chinese reader)."""
+    enterprise_zh = names_zh(session, Enterprise, {u.enterprise_id for u in unfilled})
+    college_zh = names_zh(session, College, {c.college_id for c in colleges} |
+                          {m.college_id for u in unfilled for m in u.near_misses})
+    for u in unfilled:
+        u.enterprise_name_zh = enterprise_zh.get(u.enterprise_id)
+        for m in u.near_misses:
+            m.college_name_zh = college_zh.get(m.college_id)
+    for c in colleges:
+        c.name_zh = college_zh.get(c.college_id)
 
 
 def _unfilled(lst: MatchList, gap: ListGap, allocated: int, mine: list[MatchEntry], free: dict[int, int],

@@ -46,7 +46,9 @@ class Scope(Input):
 class MatchListCreate(Input):
     name: Name
     scope: Scope = Field(default_factory=Scope)
-    min_score: Score = Field(0.3, description="Only suggestions scoring at least this are allocated")
+    min_score: Score | None = Field(None, description="Only suggestions scoring at least this are allocated; default: "
+                                    "derived per model from data (the embedding model and the active ranker's "
+                                    "weights; GET /info shows it as ranker.match_list_min_score)")
     max_colleges_per_gap: int = Field(3, ge=1, le=20, strict=True,
                                       description="Each gap is allocated among at most this many colleges")
 
@@ -107,12 +109,15 @@ class EntryPublic(BaseModel):
     round: int
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_zh: str | None = Field(description="The enterprise's Chinese name, if it has one (shown to a "
+                                           "reader who asked for Chinese)")
     enterprise_province: str | None
     industry: str | None
     gap_id: int
     gap_name: str
     college_id: int
     college_name: str
+    college_name_zh: str | None = Field(description="The college's Chinese name, if it has one")
     college_province: str | None
     specialty_id: int
     specialty_name: str
@@ -135,6 +140,7 @@ class EntriesPublic(BaseModel):
 class NearMiss(BaseModel):
     college_id: int
     college_name: str
+    college_name_zh: str | None = Field(None, description="The college's Chinese name, if it has one")
     specialty_id: int
     specialty_name: str
     score: Rounded = Field(description="The suggestion's score (4 decimals)")
@@ -146,6 +152,7 @@ class UnfilledGap(BaseModel):
     gap_name: str
     enterprise_id: int
     enterprise_name: str
+    enterprise_name_zh: str | None = Field(None, description="The enterprise's Chinese name, if it has one")
     headcount: int
     allocated: int
     missing: int
@@ -167,6 +174,7 @@ class ReportDemand(BaseModel):
 class CollegeUse(BaseModel):
     college_id: int
     name: str
+    name_zh: str | None = Field(None, description="The college's Chinese name, if it has one")
     province: str | None
     capacity: int = Field(description="Graduates a year of its specialties in this list's entries")
     allocated: int

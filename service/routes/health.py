@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select, text
 
 from matching.db import backend, current_revision
 from matching.models import College, Enterprise, Specialty, TalentGap
+from matching.ranking import list_min_score
 from service import __version__
 from service.deps import LiveDep, PrincipalDep, RankingDep, SessionDep, StateDep
 from service.errors import ApiError
@@ -65,7 +66,8 @@ def info(state: StateDep, session: SessionDep, live: LiveDep, ranking: RankingDe
         "impressions": _impressions(state),
         "ranker": (state.ranker.describe() if state.ranker is not None else
                    {"version": ranker_version(state), "weights": ranking.weights.normalised()})
-        | {"min_similarity": ranking.min_similarity, "distance_scale_km": ranking.distance_scale_km},
+        | {"min_similarity": ranking.min_similarity, "distance_scale_km": ranking.distance_scale_km,
+           "match_list_min_score": list_min_score(ranking)},
     }
 
 

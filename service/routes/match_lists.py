@@ -153,6 +153,7 @@ def create(body: MatchListCreate, response: Response, builder: BuilderDep, who: 
     require_manager(who, "create match lists")
     session = builder.session
     resolved = scope.resolve(session, body.scope)
+    body = build.with_min_score(body, builder.ranking)
     lst = builder.run(len(resolved.gaps), response,
                       now=lambda: build.build_now(session, builder.pools, body, resolved, who_is(who)),
                       later=lambda hold: build.build_later(session, body, resolved, who_is(who), hold))

@@ -108,16 +108,20 @@
     return el("span", { class: "name" }, label, " ", b);
   }
 
-  /* The college's Chinese name for a Chinese reader, where its explanation carries one. */
+  /* A Chinese reader sees the profile's Chinese name where it has one (name_zh), others the name as entered. */
   function collegeName(entry) {
-    const zh = MM.LANG === "zh" && entry.explanation && entry.explanation.name_zh;
+    const zh = MM.LANG === "zh" && (entry.college_name_zh || (entry.explanation && entry.explanation.name_zh));
     return zh || entry.college_name;
+  }
+
+  function enterpriseName(entry) {
+    return (MM.LANG === "zh" && entry.enterprise_name_zh) || entry.enterprise_name;
   }
 
   function row(entry) {
     const tr = el("tr", { dataset: { entryId: entry.id }, tabindex: 0, class: entry.id === state.entry ? "selected" : null },
       el("td", { class: "num" }, entry.id),
-      el("td", {}, filterButton(entry.enterprise_name, "enterprise_id", entry.enterprise_id),
+      el("td", {}, filterButton(enterpriseName(entry), "enterprise_id", entry.enterprise_id),
         el("div", { class: "muted small" }, [entry.enterprise_province, entry.industry].filter(Boolean).join(" · "))),
       el("td", {}, entry.gap_name),
       el("td", {}, filterButton(collegeName(entry), "college_id", entry.college_id),
@@ -182,7 +186,7 @@
     panel.subtitle.textContent = t("Entry {id} · round {round}", { id: entry.id, round: entry.round });
     facts(panel.facts, [
       [t("Status"), badge(entry.status)],
-      [t("Enterprise"), `${entry.enterprise_name}${entry.enterprise_province ? ` (${entry.enterprise_province})` : ""}`],
+      [t("Enterprise"), `${enterpriseName(entry)}${entry.enterprise_province ? ` (${entry.enterprise_province})` : ""}`],
       [t("Industry"), entry.industry],
       [t("College"), `${collegeName(entry)}${entry.college_province ? ` (${entry.college_province})` : ""}`],
       [t("Allocated"), t("{n} of the gap's headcount", { n: fmt.num(entry.headcount) })],

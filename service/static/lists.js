@@ -95,6 +95,18 @@
     });
   });
 
+  /* Left empty, the list gets the min_score derived for the model and ranker in use: shown as the placeholder. */
+  async function showDefaultMinScore() {
+    try {
+      const info = await api("GET", "/info");
+      const value = info.ranker && info.ranker.match_list_min_score;
+      if (typeof value === "number") document.getElementById("nl-min-score").placeholder = fmt.fixed(value, 3);
+    } catch (err) {
+      showError(err);
+    }
+  }
+
   document.getElementById("refresh").addEventListener("click", load);
   load();
+  showDefaultMinScore();
 })();

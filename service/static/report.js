@@ -10,6 +10,11 @@
   const base = `/match-lists/${listId}`;
   const MAX_BARS = 20;
 
+  /* A profile's Chinese name for a reader who asked for Chinese, where it has one; else its name as entered. */
+  function zh(nameZh, name) {
+    return (MM.LANG === "zh" && nameZh) || name;
+  }
+
   function stat(name, label, value, note) {
     return el("div", { class: "stat", dataset: { stat: name } },
       el("div", { class: "stat-label" }, label),
@@ -106,9 +111,9 @@
     const colleges = [...(report.colleges || [])].filter((x) => x.allocated > 0 || x.accepted > 0)
       .sort((a, b) => b.utilisation - a.utilisation || b.allocated - a.allocated);
     barChart(document.getElementById("chart-colleges"), colleges.slice(0, MAX_BARS).map((x) => ({
-      key: x.college_id, label: x.name, value: x.utilisation, inner: x.capacity ? x.accepted / x.capacity : 0,
+      key: x.college_id, label: zh(x.name_zh, x.name), value: x.utilisation, inner: x.capacity ? x.accepted / x.capacity : 0,
       text: `${fmt.pct(x.utilisation)} · ${fmt.num(x.allocated)}/${fmt.num(x.capacity)}`,
-      title: `${x.name}: ${fmt.num(x.allocated)} allocated (${fmt.num(x.accepted)} accepted) of ${fmt.num(x.capacity)} graduates a year`,
+      title: `${zh(x.name_zh, x.name)}: ${fmt.num(x.allocated)} allocated (${fmt.num(x.accepted)} accepted) of ${fmt.num(x.capacity)} graduates a year`,
     })), { label: "college utilisation", empty: t("No college has an allocation."),
       more: colleges.length > MAX_BARS ? `and ${colleges.length - MAX_BARS} more colleges in the table below` : null });
 
@@ -116,7 +121,7 @@
     coverageRows(document.querySelector("#by-industry tbody"), report.by_industry || [], "industry");
 
     document.querySelector("#colleges tbody").replaceChildren(...(report.colleges || []).map((x) => el("tr", { dataset: { collegeId: x.college_id } },
-      el("td", {}, el("a", { href: `${UI}/lists/${listId}?college_id=${x.college_id}` }, x.name)),
+      el("td", {}, el("a", { href: `${UI}/lists/${listId}?college_id=${x.college_id}` }, zh(x.name_zh, x.name))),
       el("td", {}, x.province || ""),
       el("td", { class: "num" }, fmt.num(x.capacity)),
       el("td", { class: "num" }, fmt.num(x.allocated)),
@@ -127,7 +132,7 @@
     document.getElementById("unfilled-count").textContent = `(${fmt.num(unfilled.length)})`;
     document.getElementById("unfilled-empty").hidden = unfilled.length > 0;
     document.querySelector("#unfilled tbody").replaceChildren(...unfilled.map((u) => el("tr", {},
-      el("td", {}, el("a", { href: `${UI}/lists/${listId}?enterprise_id=${u.enterprise_id}` }, u.enterprise_name)),
+      el("td", {}, el("a", { href: `${UI}/lists/${listId}?enterprise_id=${u.enterprise_id}` }, zh(u.enterprise_name_zh, u.enterprise_name))),
       el("td", {}, u.gap_name),
       el("td", { class: "num" }, fmt.num(u.headcount)),
       el("td", { class: "num" }, fmt.num(u.allocated)),
@@ -135,7 +140,7 @@
       el("td", {}, REASONS[u.reason] || u.reason),
       el("td", {}, (u.near_misses || []).length
         ? el("ul", { class: "near-misses" }, ...(u.near_misses || []).map((m) => el("li", {},
-          el("span", {}, `${m.college_name} — ${m.specialty_name} `),
+          el("span", {}, `${zh(m.college_name_zh, m.college_name)} — ${m.specialty_name} `),
           el("span", { class: "muted" }, t("(score {score})", { score: fmt.score(m.score) })),
           m.why ? el("div", { class: "small muted" }, m.why) : null)))
         : el("span", { class: "muted" }, t("none"))))));
