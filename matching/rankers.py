@@ -34,6 +34,9 @@ class RankerModel(BaseModel):
     feature_schema: str
     features: list[str]
     weights: dict[str, float]
+    college_weights: dict[str, float] | None = Field(None, description="Weights when a college asks for "
+                                                     "enterprises, for a model trained per direction (None: "
+                                                     "`weights` both ways)")
     list_min_similarity: float | None = Field(None, ge=0, le=1, description="The listing threshold it was "
                                               "evaluated with (None: the service's min_similarity)")
     metrics: dict[str, Any] = Field(default_factory=dict)
@@ -49,8 +52,10 @@ class RankerModel(BaseModel):
     def settings(self, base: RankingSettings) -> RankingSettings:
         """`base` with this model's weights (the thresholds stay the service's)."""
         self.check_schema()
-        return base.model_copy(update={"weights": Weights(**self.weights),
-                                       "list_min_similarity": self.list_min_similarity})
+        return base.model_copy(update={
+            "weights": Weights(**self.weights),
+            "college_weights": None if self.college_weights is None else Weights(**self.college_weights),
+            "list_min_similarity": self.list_min_similarity})
 
 
 class RankerStore:
@@ -163,6 +168,8 @@ class ActiveRanker:
         self.current()
         out: dict[str, Any] = {"version": self.version, "trained": self.model is not None,
                                "feature_schema": FEATURE_SCHEMA, "weights": self.settings.weights.normalised()}
+        if self.settings.college_weights is not None:
+            out["college_weights"] = self.settings.college_weights.normalised()  # a college asking
         if self.model is not None:
             out["created_at"] = self.model.created_at
             out["metrics"] = self.model.metrics
