@@ -1,0 +1,68 @@
+"""The served recipe (training/served.py): a weight vector per direction, each with its own share of the two
+sets and no history features, judged on outer dev folds and on held-out sets as a fresh service serves it."""
+
+from pathlib import Path
+
+import numpy as np
+
+from embeddings.encoder import Encoder
+from matching.ranking import FEATURES, RankingSettings, calibrated
+from matching.reference import Reference
+from training.dev_eval import DIRECTIONS, dev_rows, fit
+from training.joint import as_devset, load_part
+from training.labelled_pairs import generate_labelled
+from training.outcome_rows import COLLEGE_GROUP, ENTERPRISE_GROUP
+from training.served import HISTORY, Recipe, direction_of, evaluate_recipe, fit_recipe, served_settings, without
+from training.train import SYNTHETIC_GROUP
+
+
+def test_direction_of_every_kind_of_group() -> None:
+    assert direction_of(5) == direction_of(5 + SYNTHETIC_GROUP) == direction_of(ENTERPRISE_GROUP + 7) == DIRECTIONS[0]
+    assert direction_of(1_000_005) == direction_of(1_000_005 + SYNTHETIC_GROUP) == DIRECTIONS[1]
+    assert direction_of(COLLEGE_GROUP + 7) == DIRECTIONS[1]
+
+
+def test_recipe_per_direction_and_its_report(encoder: Encoder, reference: Reference, tmp_path: Path) -> None:
+    config = calibrated(RankingSettings(), encoder.name)
+    parts = []
+    for name, seed in (("dev", 11), ("synthetic", 13), ("held out", 17)):
+        (tmp_path / name).mkdir()
+        labelled = generate_labelled(n_pairs=24, n_distractor_colleges=10, n_distractor_enterprises=10, seed=seed)
+        parts.append(load_part(name, as_devset(labelled), encoder, reference, tmp_path / name))
+    dev, synthetic, held_out = parts
+    real, other = dev_rows(dev.dev, dev.pools, config), dev_rows(synthetic.dev, synthetic.pools, config)
+    for r in other:
+        r.query += SYNTHETIC_GROUP
+    for r in real:  # history as a service with partnerships would have it: the recipe must not use it
+        r.X[:, FEATURES.index("collaborative")] = np.random.default_rng(r.query).random(len(r.y))
+    recipe = Recipe(alpha=1e-4, synthetic_share={DIRECTIONS[0]: 0.0, DIRECTIONS[1]: 0.5})
+    weights = fit_recipe(real, other, recipe)
+    for coef in weights.values():
+        assert abs(coef.sum() - 1) < 1e-9 and all(coef[FEATURES.index(f)] == 0 for f in HISTORY)
+    # share 0: enterprise -> colleges is the real set's model of that direction alone
+    alone = fit(without([r for r in real if direction_of(r.query) == DIRECTIONS[0]], HISTORY), 1e-4).coef_
+    assert np.allclose(weights[DIRECTIONS[0]], alone, atol=1e-9)
+    assert not np.allclose(weights[DIRECTIONS[0]], weights[DIRECTIONS[1]], atol=1e-3)
+    served = served_settings(config, weights)
+    assert served.listing_similarity == 0.0
+    for is_enterprise, direction in ((True, DIRECTIONS[0]), (False, DIRECTIONS[1])):
+        normalised = served.weights_for(is_enterprise).normalised()
+        assert np.allclose([normalised[f] for f in FEATURES], weights[direction])
+
+    report = evaluate_recipe(dev, synthetic, [held_out], config, recipe, folds=2)
+    rows = report.rows()
+    assert [(r["set"].split(",")[0], r["direction"], r["against"]) for r in rows] == [
+        ("dev", d, "BM25") for d in DIRECTIONS] + [("synthetic", d, "hand weights") for d in DIRECTIONS]
+    askers = {DIRECTIONS[0]: {e for _, e, _ in dev.dev.pairs}, DIRECTIONS[1]: {c for c, _, _ in dev.dev.pairs}}
+    held_askers = {DIRECTIONS[0]: {e for _, e, _ in held_out.dev.pairs},
+                   DIRECTIONS[1]: {c for c, _, _ in held_out.dev.pairs}}
+    for r in rows:  # every asker of a direction once: the dev set's over its folds, the held-out set's
+        expected = askers if r["set"].startswith("dev") else held_askers
+        assert r["queries"] == len(expected[r["direction"]]) and r["ci95"][0] <= r["difference"] <= r["ci95"][1]
+        assert 0 <= r["recall@10"] <= 1 and r["fold sd"] is not None
+    for comparison in list(report.dev.values()) + list(report.synthetic.values()):
+        assert len(comparison.per_fold) == 2
+    for direction in DIRECTIONS:
+        assert abs(sum(report.weights[direction].values()) - 1) < 1e-3
+        assert report.weights[direction]["collaborative"] == report.weights[direction]["partnered"] == 0
+    assert len(report.table().splitlines()) == 2 + 4
