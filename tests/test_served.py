@@ -56,10 +56,11 @@ def test_recipe_per_direction_and_its_report(encoder: Encoder, reference: Refere
     askers = {DIRECTIONS[0]: {e for _, e, _ in dev.dev.pairs}, DIRECTIONS[1]: {c for c, _, _ in dev.dev.pairs}}
     held_askers = {DIRECTIONS[0]: {e for _, e, _ in held_out.dev.pairs},
                    DIRECTIONS[1]: {c for c, _, _ in held_out.dev.pairs}}
-    for r in rows:  # every asker of a direction once: the dev set's over its folds, the held-out set's
-        expected = askers if r["set"].startswith("dev") else held_askers
-        assert r["queries"] == len(expected[r["direction"]]) and r["ci95"][0] <= r["difference"] <= r["ci95"][1]
-        assert 0 <= r["recall@10"] <= 1 and r["fold sd"] is not None
+    for row in rows:  # every asker of a direction once: the dev set's over its folds, the held-out set's
+        expected = askers if row["set"].startswith("dev") else held_askers
+        assert row["queries"] == len(expected[row["direction"]])
+        assert row["ci95"][0] <= row["difference"] <= row["ci95"][1]
+        assert 0 <= row["recall@10"] <= 1 and row["fold sd"] is not None
     for comparison in list(report.dev.values()) + list(report.synthetic.values()):
         assert len(comparison.per_fold) == 2
     for direction in DIRECTIONS:

@@ -143,8 +143,10 @@ class RecipeReport:
     weights: dict[str, dict[str, float]] = field(default_factory=dict)  # direction → the served model's
 
     def rows(self) -> list[dict[str, Any]]:
-        return ([c.row("dev, outer folds", d, "BM25") for d, c in self.dev.items()]
-                + [c.row("synthetic, held-out seeds, served", d, "hand weights") for d, c in self.synthetic.items()])
+        """Per set and direction compared (no synthetic rows when no held-out set was given)."""
+        return ([c.row("dev, outer folds", d, "BM25") for d, c in self.dev.items() if c.ours]
+                + [c.row("synthetic, held-out seeds, served", d, "hand weights") for d, c in self.synthetic.items()
+                   if c.ours])
 
     def table(self) -> str:
         lines = ["| set | direction | trained | yardstick | difference [95% CI, paired bootstrap] | per-fold models: "
