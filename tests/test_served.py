@@ -1,19 +1,32 @@
 """The served recipe (training/served.py): a weight vector per direction, each with its own share of the two
 sets and no history features, judged on outer dev folds and on held-out sets as a fresh service serves it."""
 
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from embeddings.encoder import Encoder
+from matching.rankers import RankerStore
 from matching.ranking import FEATURES, RankingSettings, calibrated
 from matching.reference import Reference
+from training import devset
 from training.dev_eval import DIRECTIONS, dev_rows, fit
 from training.joint import as_devset, load_part
 from training.labelled_pairs import generate_labelled
 from training.outcome_rows import COLLEGE_GROUP, ENTERPRISE_GROUP
-from training.served import HISTORY, Recipe, direction_of, evaluate_recipe, fit_recipe, served_settings, without
-from training.train import SYNTHETIC_GROUP
+from training.served import (
+    HISTORY,
+    SERVED,
+    Recipe,
+    direction_of,
+    evaluate_recipe,
+    fit_recipe,
+    served_settings,
+    without,
+)
+from training.train import SYNTHETIC_GROUP, train
 
 
 def test_direction_of_every_kind_of_group() -> None:
@@ -67,3 +80,28 @@ def test_recipe_per_direction_and_its_report(encoder: Encoder, reference: Refere
         assert abs(sum(report.weights[direction].values()) - 1) < 1e-3
         assert report.weights[direction]["collaborative"] == report.weights[direction]["partnered"] == 0
     assert len(report.table().splitlines()) == 2 + 4
+
+
+DEV = Path("/work/shared/data/partnerships_dev.jsonl")
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="the dev set is not on this machine")
+def test_train_with_the_dev_set_and_a_labelled_set_writes_the_recipe(encoder: Encoder, reference: Reference,
+                                                                    tmp_path: Path) -> None:
+    path = tmp_path / "dev.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in devset.read_records(DEV)[:60]))
+    labelled = generate_labelled(n_pairs=20, n_distractor_colleges=10, n_distractor_enterprises=10, seed=11)
+    store = RankerStore(tmp_path / "rankers")
+    model = train(store, encoder, reference, path, folds=2, version="both-1",
+                  config=calibrated(RankingSettings(), encoder.name), synthetic=labelled, synthetic_seed=11)
+    assert store.load("both-1") == model and model.college_weights is not None
+    assert model.list_min_similarity == 0.0 and model.metrics["alpha"] == SERVED.alpha
+    held = {(r["direction"], r["method"]) for r in model.metrics["held_out"]}
+    # the served recipe's outer dev folds are its "trained" rows (what `ranker list` shows); the dev-only
+    # model of training.dev_eval keeps its figures under another name
+    assert {d for d, m in held if m == "trained"} == {f"dev, outer folds: {d}" for d in DIRECTIONS}
+    assert {(d, "trained on the dev set alone") for d in DIRECTIONS} <= held
+    for r in model.metrics["held_out"]:
+        if r["method"] == "trained":
+            assert r["difference"] == pytest.approx(r["recall@10"] - r["BM25"])
+            assert r["difference ci95"][0] <= r["difference"] <= r["difference ci95"][1]
