@@ -50,6 +50,11 @@ def test_recipe_per_direction_and_its_report(encoder: Encoder, reference: Refere
         r.X[:, FEATURES.index("collaborative")] = np.random.default_rng(r.query).random(len(r.y))
     recipe = Recipe(alpha=1e-4, synthetic_share={DIRECTIONS[0]: 0.0, DIRECTIONS[1]: 0.5})
     weights = fit_recipe(real, other, recipe)
+    # the same without the synthetic set's group offset: two sets' queries of the same id are still apart
+    for r in other:
+        r.query -= SYNTHETIC_GROUP
+    again = fit_recipe(real, other, recipe)
+    assert all(np.allclose(again[d], weights[d], atol=1e-12) for d in DIRECTIONS)
     for coef in weights.values():
         assert abs(coef.sum() - 1) < 1e-9 and all(coef[FEATURES.index(f)] == 0 for f in HISTORY)
     # share 0: enterprise -> colleges is the real set's model of that direction alone

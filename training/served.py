@@ -38,6 +38,7 @@ from training.outcome_rows import COLLEGE_GROUP, ENTERPRISE_GROUP
 from training.paired import PairedDifference, paired_bootstrap
 
 HISTORY = ("collaborative", "partnered")
+PART_GROUP = 10**11  # above every group id of training.dev_eval, training.joint and training.outcome_rows
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ def fit_recipe(real: Sequence[Rows], synthetic: Sequence[Rows], recipe: Recipe =
     for direction in DIRECTIONS:
         parts = [without([r for r in rows if direction_of(r.query) == direction], recipe.dropped)
                  for rows in (real, synthetic)]
+        for i, part in enumerate(parts):  # the sets' group ids may coincide: a query's pairs stay within its set
+            for r in part:
+                r.query += i * PART_GROUP
         share = recipe.synthetic_share[direction]
         kept = [(p, s) for p, s in zip(parts, (1 - share, share), strict=True) if p and s > 0]
         out[direction] = fit_shared([p for p, _ in kept], recipe.alpha, [s for _, s in kept]).coef_
