@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from training.evaluate import DIRECTIONS, Evaluation, Result, evaluate
 
 BASELINES = ("dense baseline (one vector per profile)", "BM25 baseline (bm25s)")
@@ -127,7 +129,8 @@ def joint_quality(path: Path, seed: int, folds: int, model: str | None, recipes:
             print(f"  {recipe} fold {k + 1}: {chosen}")
 
 
-def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int, model: str | None) -> None:
+def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int, model: str | None,
+                   ranker: Path | None = None) -> None:
     """The recipe `matchmaker train --dev-set PATH --synthetic-seed TRAIN_SEED` serves (training/served.py): outer
     grouped folds of the dev set against BM25, and the labelled sets of `seeds` as served against the hand
     weights, per direction, with paired bootstrap intervals and the spread of the per-fold models."""
@@ -139,7 +142,7 @@ def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int
     from training import devset
     from training.joint import as_devset, load_part
     from training.labelled_pairs import generate_labelled
-    from training.served import SERVED, evaluate_recipe
+    from training.served import SERVED, RecipeReport, compare_served, evaluate_recipe
 
     started = time.perf_counter()
     encoder = load_encoder(model or DEFAULT_MODEL)
@@ -150,9 +153,23 @@ def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int
             (Path(tmp) / name).mkdir()
             return load_part(name, dev, encoder, reference, Path(tmp) / name)
 
+        held_out = [part(f"seed {s}", as_devset(generate_labelled(seed=s))) for s in seeds]
+        if ranker is not None:
+            # A model file as written (trained on the whole dev set: only the held-out seeds can judge it).
+            from matching.rankers import RankerModel
+            from matching.ranking import FEATURES
+            from training.dev_eval import DIRECTIONS as DEV_DIRECTIONS
+
+            written = RankerModel.model_validate_json(ranker.read_text(encoding="utf-8"))
+            vectors = [written.weights, written.college_weights or written.weights]
+            by_direction = {d: np.array([w[f] for f in FEATURES]) / sum(w.values())
+                            for d, w in zip(DEV_DIRECTIONS, vectors, strict=True)}
+            report = RecipeReport(folds, synthetic=compare_served(held_out, config, by_direction))
+            print(f"ranker {written.version} ({ranker}) on held-out seeds {', '.join(map(str, seeds))}, served\n")
+            print(report.table())
+            return
         dev = part("dev", devset.load(path))
         synthetic = part(f"seed {train_seed}", as_devset(generate_labelled(seed=train_seed)))
-        held_out = [part(f"seed {s}", as_devset(generate_labelled(seed=s))) for s in seeds]
         print(f"imported {2 + len(seeds)} sets in {time.perf_counter() - started:.0f} s", flush=True)
         report = evaluate_recipe(dev, synthetic, held_out, config, SERVED, folds, log=lambda s: print(s, flush=True))
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, model {encoder.name} (min_similarity "
@@ -182,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--train-seed", type=int, default=11, help="With --served: the labelled set trained on.")
     args = parser.parse_args(argv)
     if args.dev_set and args.served:
-        served_quality(args.dev_set, args.train_seed, args.seed or [7, 13, 17], args.folds, args.model)
+        served_quality(args.dev_set, args.train_seed, args.seed or [7, 13, 17], args.folds, args.model, args.ranker)
         return
     if args.dev_set and args.joint:
         joint_quality(args.dev_set, (args.seed or [7])[0], args.folds, args.model, args.recipe)

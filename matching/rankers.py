@@ -2,9 +2,10 @@
 
 A model is a JSON file `$MATCH_HOME/rankers/<version>.json`: its feature schema, one weight per
 feature (a linear model: every served score stays a sum of weight × value; optionally a second set,
-`college_weights`, for a college asking), its metrics and a summary of the data it was trained on. `active` names the model in use (absent: the hand weights);
-`activations` is the log `rollback` walks back. The service stats `active` on each request and
-reloads when it changed, like matching/live.py does for index versions: no restart.
+`college_weights`, for a college asking), its metrics and a summary of the data it was trained on.
+`active` names the model in use (absent: the hand weights); `activations` is the log `rollback` walks
+back. The service stats `active` on each request and reloads when it changed, like matching/live.py
+does for index versions: no restart.
 """
 
 import json

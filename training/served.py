@@ -214,13 +214,26 @@ def evaluate_recipe(dev: Part, synthetic: Part, held_out: Sequence[Part], config
                 ours = _served(held_out, direction, served, weights[direction])
                 theirs = [v for p in held_out for v in hand_served[(p.name, direction)]]
                 out.synthetic[direction].per_fold.append(float(np.mean(ours) - np.mean(theirs)))
-        served = served_settings(config, full)
-        for direction in DIRECTIONS:
-            c = out.synthetic[direction]
-            c.ours = _served(held_out, direction, served, full[direction])
-            c.theirs = [v for p in held_out for v in hand_served[(p.name, direction)]]
+        for direction, c in compare_served(held_out, config, full, hand_served).items():
+            c.per_fold = out.synthetic[direction].per_fold
+            out.synthetic[direction] = c
             log(f"held-out seeds, served, {direction}: {c.interval()} against the hand weights")
         out.weights = {k: dict(zip(FEATURES, v.round(4).tolist(), strict=True)) for k, v in full.items()}
+    return out
+
+
+def compare_served(held_out: Sequence[Part], config: RankingSettings, weights: dict[str, np.ndarray],
+                   hand_served: dict[tuple[str, str], list[float]] | None = None) -> dict[str, Comparison]:
+    """Per direction: `weights` (e.g. a model file's) as a fresh service serves them against the hand weights
+    with their listing rule, per query of the held-out sets."""
+    hand = np.array([config.weights.normalised()[f] for f in FEATURES])
+    served = served_settings(config, weights)
+    out = {}
+    for direction in DIRECTIONS:
+        theirs = [v for p in held_out for v in (hand_served[(p.name, direction)] if hand_served is not None else
+                                                 _recall(p, direction, _queries(p, direction), config, [], hand,
+                                                         every=False))]
+        out[direction] = Comparison(_served(held_out, direction, served, weights[direction]), theirs)
     return out
 
 
@@ -234,4 +247,5 @@ def _relevant(part: Part, direction: str, q: int) -> set[int]:
     return {c if by_enterprise else e for c, e, _ in part.dev.pairs if (e if by_enterprise else c) == q}
 
 
-__all__ = ["SERVED", "Recipe", "RecipeReport", "direction_of", "evaluate_recipe", "fit_recipe", "served_settings"]
+__all__ = ["SERVED", "Recipe", "RecipeReport", "compare_served", "direction_of", "evaluate_recipe", "fit_recipe",
+           "served_settings"]
