@@ -13,6 +13,7 @@ from matching.ranking import FEATURES, RankingSettings, calibrated
 from matching.reference import Reference
 from training import devset
 from training.dev_eval import DIRECTIONS, dev_rows, fit
+from training.evaluate import semantic_only
 from training.joint import as_devset, load_part
 from training.labelled_pairs import generate_labelled
 from training.outcome_rows import COLLEGE_GROUP, ENTERPRISE_GROUP
@@ -66,6 +67,8 @@ def test_recipe_per_direction_and_its_report(encoder: Encoder, reference: Refere
     for is_enterprise, direction in ((True, DIRECTIONS[0]), (False, DIRECTIONS[1])):
         normalised = served.weights_for(is_enterprise).normalised()
         assert np.allclose([normalised[f] for f in FEATURES], weights[direction])
+        # training.evaluate's "semantic feature only" variant is that for both askers
+        assert semantic_only(served).weights_for(is_enterprise).normalised()["semantic"] == 1.0
 
     report = evaluate_recipe(dev, synthetic, [held_out], config, recipe, folds=2)
     rows = report.rows()
