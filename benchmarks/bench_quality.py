@@ -3,6 +3,8 @@
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_quality [--seed 7 [--seed 13 ...]] [--cache /tmp/evalcache]
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_quality --dev-set ../shared/data/partnerships_dev.jsonl \
         --served --seed 7 --seed 13 --seed 17   # the trained recipe as served, both worlds
+    HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_quality --dev-set ../shared/data/partnerships_dev.jsonl \
+        --served --tune   # the grid it was chosen from (tuning seeds 19, 23, 29, inner dev folds)
 
 Runs training/evaluate.py on the labelled set of each `seed` (7, 13 and 17 are held out: the
 default weights were chosen on seed 11) and prints a Markdown table per seed, then the mean over
@@ -130,7 +132,7 @@ def joint_quality(path: Path, seed: int, folds: int, model: str | None, recipes:
 
 
 def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int, model: str | None,
-                   ranker: Path | None = None) -> None:
+                   ranker: Path | None = None, tuning: bool = False) -> None:
     """The recipe `matchmaker train --dev-set PATH --synthetic-seed TRAIN_SEED` serves (training/served.py): outer
     grouped folds of the dev set against BM25, and the labelled sets of `seeds` as served against the hand
     weights, per direction, with paired bootstrap intervals and the spread of the per-fold models."""
@@ -142,7 +144,7 @@ def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int
     from training import devset
     from training.joint import as_devset, load_part
     from training.labelled_pairs import generate_labelled
-    from training.served import SERVED, RecipeReport, compare_served, evaluate_recipe
+    from training.served import SERVED, RecipeReport, choose_per_direction, compare_served, evaluate_recipe, tune
 
     started = time.perf_counter()
     encoder = load_encoder(model or DEFAULT_MODEL)
@@ -171,6 +173,12 @@ def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int
         dev = part("dev", devset.load(path))
         synthetic = part(f"seed {train_seed}", as_devset(generate_labelled(seed=train_seed)))
         print(f"imported {2 + len(seeds)} sets in {time.perf_counter() - started:.0f} s", flush=True)
+        if tuning:
+            # The grid SERVED was chosen from: `seeds` are then the tuning seeds (19, 23, 29), never 7, 13, 17.
+            grid = tune(dev, synthetic, held_out, config, folds=folds, log=lambda s: print(s, flush=True))
+            print(f"\nchosen per direction (alpha, share): {choose_per_direction(grid)}; served: {SERVED} "
+                  f"({time.perf_counter() - started:.0f} s)")
+            return
         report = evaluate_recipe(dev, synthetic, held_out, config, SERVED, folds, log=lambda s: print(s, flush=True))
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, model {encoder.name} (min_similarity "
           f"{config.min_similarity}), recipe {SERVED}, trained beside seed {train_seed}, held-out seeds "
@@ -197,9 +205,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--served", action="store_true", help="With --dev-set: the recipe `matchmaker train "
                         "--synthetic-seed` serves, judged on dev folds and on the labelled sets of --seed as served.")
     parser.add_argument("--train-seed", type=int, default=11, help="With --served: the labelled set trained on.")
+    parser.add_argument("--tune", action="store_true", help="With --served: the grid the recipe was chosen from, "
+                        "on inner dev folds and the labelled sets of --seed (default 19, 23, 29).")
     args = parser.parse_args(argv)
     if args.dev_set and args.served:
-        served_quality(args.dev_set, args.train_seed, args.seed or [7, 13, 17], args.folds, args.model, args.ranker)
+        served_quality(args.dev_set, args.train_seed, args.seed or ([19, 23, 29] if args.tune else [7, 13, 17]),
+                       args.folds, args.model, args.ranker, args.tune)
         return
     if args.dev_set and args.joint:
         joint_quality(args.dev_set, (args.seed or [7])[0], args.folds, args.model, args.recipe)

@@ -17,14 +17,17 @@ from training.evaluate import semantic_only
 from training.joint import as_devset, load_part
 from training.labelled_pairs import generate_labelled
 from training.outcome_rows import COLLEGE_GROUP, ENTERPRISE_GROUP
+from training.paired import PairedDifference
 from training.served import (
     HISTORY,
     SERVED,
     Recipe,
+    choose_per_direction,
     direction_of,
     evaluate_recipe,
     fit_recipe,
     served_settings,
+    tune,
     without,
 )
 from training.train import SYNTHETIC_GROUP, train
@@ -88,6 +91,28 @@ def test_recipe_per_direction_and_its_report(encoder: Encoder, reference: Refere
         assert abs(sum(report.weights[direction].values()) - 1) < 1e-3
         assert report.weights[direction]["collaborative"] == report.weights[direction]["partnered"] == 0
     assert len(report.table().splitlines()) == 2 + 4
+
+    grid = tune(dev, synthetic, [held_out], config, alphas=(1e-4,), shares=(0.0, 0.5), folds=2, inner=2)
+    assert [(r["alpha"], r["share"]) for r in grid] == [(1e-4, 0.0), (1e-4, 0.5)]
+    for setting in grid:
+        for d in DIRECTIONS:
+            ci = setting[d]["tuning sets vs hand"]
+            assert ci.queries == len(held_askers[d]) and ci.low <= ci.mean <= ci.high
+            assert -1 <= setting[d]["dev inner margin over BM25"] <= 1
+
+
+def test_choose_per_direction_takes_the_best_tuning_margin_above_the_dev_floor() -> None:
+    def cell(dev: float, tuning: float) -> dict[str, object]:
+        return {"dev inner margin over BM25": dev, "tuning sets vs hand": PairedDifference(tuning, tuning, tuning, 9)}
+
+    e, c = DIRECTIONS
+    grid = [{"alpha": 1e-5, "share": 0.5, e: cell(0.20, -0.02), c: cell(0.11, 0.05)},
+            {"alpha": 1e-5, "share": 0.8, e: cell(0.13, 0.01), c: cell(0.13, -0.01)},
+            {"alpha": 1e-4, "share": 0.9, e: cell(0.05, 0.04), c: cell(0.12, -0.03)}]
+    # enterprise -> colleges: 0.9 has the best tuning margin but misses the dev floor; college -> enterprises:
+    # 0.5's margin is best but its dev margin is below 0.12
+    assert choose_per_direction(grid) == {e: (1e-5, 0.8), c: (1e-5, 0.8)}
+    assert choose_per_direction(grid, dev_floor=0.10) == {e: (1e-5, 0.8), c: (1e-5, 0.5)}
 
 
 DEV = Path("/work/shared/data/partnerships_dev.jsonl")
