@@ -113,6 +113,9 @@ def test_choose_per_direction_takes_the_best_tuning_margin_above_the_dev_floor()
     # 0.5's margin is best but its dev margin is below 0.12
     assert choose_per_direction(grid) == {e: (1e-5, 0.8), c: (1e-5, 0.8)}
     assert choose_per_direction(grid, dev_floor=0.10) == {e: (1e-5, 0.8), c: (1e-5, 0.5)}
+    # tuning margins closer than 0.001 are a tie: the larger dev margin wins
+    grid.append({"alpha": 1e-5, "share": 0.9, e: cell(0.125, 0.0104), c: cell(0.12, -0.0096)})
+    assert choose_per_direction(grid) == {e: (1e-5, 0.8), c: (1e-5, 0.8)}
 
 
 DEV = Path("/work/shared/data/partnerships_dev.jsonl")
