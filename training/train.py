@@ -88,8 +88,8 @@ def _recipe_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row of training.served's report in the shape of the artifact's held-out rows (`ranker list` reads
     the `trained` ones)."""
     return {"direction": f"{row['set']}: {row['direction']}", "method": "trained", "queries": row["queries"],
-            "recall@10": row["recall@10"], "recall@10 sd": row["fold sd"], row["against"]: row["theirs"],
-            "difference": row["difference"], "difference ci95": row["ci95"]}
+            "recall@10": row["recall@10"], row["against"]: row["theirs"], "difference": row["difference"],
+            "difference ci95": row["ci95"], "difference sd over folds": row["fold sd"]}
 
 
 def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: Path | None = None, *,
