@@ -1,6 +1,10 @@
 """Quality: Recall@10 and MRR of the ranker against the baselines, both directions.
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_quality [--seed 7 [--seed 13 ...]] [--cache /tmp/evalcache]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_quality --dev-set ../shared/data/partnerships_dev.jsonl \
+        --served --seed 7 --seed 13 --seed 17   # the trained recipe as served, both worlds
+    HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_quality --dev-set ../shared/data/partnerships_dev.jsonl \
+        --served --tune   # the grid it was chosen from (tuning seeds 19, 23, 29, inner dev folds)
 
 Runs training/evaluate.py on the labelled set of each `seed` (7, 13 and 17 are held out: the
 default weights were chosen on seed 11) and prints a Markdown table per seed, then the mean over
@@ -15,6 +19,9 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from training.evaluate import DIRECTIONS, Evaluation, Result, evaluate
 
@@ -124,6 +131,64 @@ def joint_quality(path: Path, seed: int, folds: int, model: str | None, recipes:
             print(f"  {recipe} fold {k + 1}: {chosen}")
 
 
+def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int, model: str | None,
+                   ranker: Path | None = None, tuning: bool = False) -> None:
+    """The recipe `matchmaker train --dev-set PATH --synthetic-seed TRAIN_SEED` serves (training/served.py): outer
+    grouped folds of the dev set against BM25, and the labelled sets of `seeds` as served against the hand
+    weights, per direction, with paired bootstrap intervals and the spread of the per-fold models."""
+    import tempfile
+
+    from embeddings.encoder import DEFAULT_MODEL, load_encoder
+    from matching.ranking import RankingSettings, calibrated
+    from matching.reference import Reference
+    from training import devset
+    from training.joint import as_devset, load_part
+    from training.labelled_pairs import generate_labelled
+    from training.served import SERVED, RecipeReport, choose_per_direction, compare_served, evaluate_recipe, tune
+
+    started = time.perf_counter()
+    encoder = load_encoder(model or DEFAULT_MODEL)
+    reference = Reference.load(Path("data"))
+    config = calibrated(RankingSettings(), encoder.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        def part(name: str, dev: devset.DevSet) -> Any:
+            (Path(tmp) / name).mkdir()
+            return load_part(name, dev, encoder, reference, Path(tmp) / name)
+
+        held_out = [part(f"seed {s}", as_devset(generate_labelled(seed=s))) for s in seeds]
+        if ranker is not None:
+            # A model file as written (trained on the whole dev set: only the held-out seeds can judge it).
+            from matching.rankers import RankerModel
+            from matching.ranking import FEATURES
+            from training.dev_eval import DIRECTIONS as DEV_DIRECTIONS
+
+            written = RankerModel.model_validate_json(ranker.read_text(encoding="utf-8"))
+            vectors = [written.weights, written.college_weights or written.weights]
+            by_direction = {d: np.array([w[f] for f in FEATURES]) / sum(w.values())
+                            for d, w in zip(DEV_DIRECTIONS, vectors, strict=True)}
+            report = RecipeReport(folds, synthetic=compare_served(held_out, config, by_direction))
+            print(f"ranker {written.version} ({ranker}) on held-out seeds {', '.join(map(str, seeds))}, served\n")
+            print(report.table())
+            return
+        dev = part("dev", devset.load(path))
+        synthetic = part(f"seed {train_seed}", as_devset(generate_labelled(seed=train_seed)))
+        print(f"imported {2 + len(seeds)} sets in {time.perf_counter() - started:.0f} s", flush=True)
+        if tuning:
+            # The grid SERVED was chosen from: `seeds` are then the tuning seeds (19, 23, 29), never 7, 13, 17.
+            grid = tune(dev, synthetic, held_out, config, folds=folds, log=lambda s: print(s, flush=True))
+            print(f"\nchosen per direction (alpha, share): {choose_per_direction(grid)}; served: {SERVED} "
+                  f"({time.perf_counter() - started:.0f} s)")
+            return
+        report = evaluate_recipe(dev, synthetic, held_out, config, SERVED, folds, log=lambda s: print(s, flush=True))
+    print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, model {encoder.name} (min_similarity "
+          f"{config.min_similarity}), recipe {SERVED}, trained beside seed {train_seed}, held-out seeds "
+          f"{', '.join(map(str, seeds))}, {folds} dev folds grouped by query ({time.perf_counter() - started:.0f} s)\n")
+    print(report.table())
+    for direction, weights in report.weights.items():
+        print(f"- served weights, {direction}: " + ", ".join(f"{f} {w:.3f}" for f, w in
+                                                            sorted(weights.items(), key=lambda x: -x[1]) if w))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, action="append", help="Labelled set seed, repeatable (default 7).")
@@ -137,7 +202,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--joint", action="store_true", help="With --dev-set: one model over the dev set and the "
                         "labelled set of --seed, held-out folds of both (training/joint.py).")
     parser.add_argument("--recipe", action="append", help="With --joint: the recipes to run (default all).")
+    parser.add_argument("--served", action="store_true", help="With --dev-set: the recipe `matchmaker train "
+                        "--synthetic-seed` serves, judged on dev folds and on the labelled sets of --seed as served.")
+    parser.add_argument("--train-seed", type=int, default=11, help="With --served: the labelled set trained on.")
+    parser.add_argument("--tune", action="store_true", help="With --served: the grid the recipe was chosen from, "
+                        "on inner dev folds and the labelled sets of --seed (default 19, 23, 29).")
     args = parser.parse_args(argv)
+    if args.dev_set and args.served:
+        served_quality(args.dev_set, args.train_seed, args.seed or ([19, 23, 29] if args.tune else [7, 13, 17]),
+                       args.folds, args.model, args.ranker, args.tune)
+        return
     if args.dev_set and args.joint:
         joint_quality(args.dev_set, (args.seed or [7])[0], args.folds, args.model, args.recipe)
         return

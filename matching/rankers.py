@@ -1,10 +1,11 @@
 """Versioned ranker models on disk, which one is active, and the switch a running service notices.
 
 A model is a JSON file `$MATCH_HOME/rankers/<version>.json`: its feature schema, one weight per
-feature (a linear model: every served score stays a sum of weight × value), its metrics and a
-summary of the data it was trained on. `active` names the model in use (absent: the hand weights);
-`activations` is the log `rollback` walks back. The service stats `active` on each request and
-reloads when it changed, like matching/live.py does for index versions: no restart.
+feature (a linear model: every served score stays a sum of weight × value; optionally a second set,
+`college_weights`, for a college asking), its metrics and a summary of the data it was trained on.
+`active` names the model in use (absent: the hand weights); `activations` is the log `rollback` walks
+back. The service stats `active` on each request and reloads when it changed, like matching/live.py
+does for index versions: no restart.
 """
 
 import json
@@ -34,6 +35,9 @@ class RankerModel(BaseModel):
     feature_schema: str
     features: list[str]
     weights: dict[str, float]
+    college_weights: dict[str, float] | None = Field(None, description="Weights when a college asks for "
+                                                     "enterprises, for a model trained per direction (None: "
+                                                     "`weights` both ways)")
     list_min_similarity: float | None = Field(None, ge=0, le=1, description="The listing threshold it was "
                                               "evaluated with (None: the service's min_similarity)")
     metrics: dict[str, Any] = Field(default_factory=dict)
@@ -49,8 +53,10 @@ class RankerModel(BaseModel):
     def settings(self, base: RankingSettings) -> RankingSettings:
         """`base` with this model's weights (the thresholds stay the service's)."""
         self.check_schema()
-        return base.model_copy(update={"weights": Weights(**self.weights),
-                                       "list_min_similarity": self.list_min_similarity})
+        return base.model_copy(update={
+            "weights": Weights(**self.weights),
+            "college_weights": None if self.college_weights is None else Weights(**self.college_weights),
+            "list_min_similarity": self.list_min_similarity})
 
 
 class RankerStore:
@@ -163,6 +169,8 @@ class ActiveRanker:
         self.current()
         out: dict[str, Any] = {"version": self.version, "trained": self.model is not None,
                                "feature_schema": FEATURE_SCHEMA, "weights": self.settings.weights.normalised()}
+        if self.settings.college_weights is not None:
+            out["college_weights"] = self.settings.college_weights.normalised()  # a college asking
         if self.model is not None:
             out["created_at"] = self.model.created_at
             out["metrics"] = self.model.metrics

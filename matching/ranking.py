@@ -73,6 +73,8 @@ class RankingSettings(BaseModel):
         return self.min_similarity if self.list_min_similarity is None else self.list_min_similarity
 
     weights: Weights = Weights()
+    college_weights: Weights | None = Field(None, description="Weights when a college asks for enterprises (a "
+                                            "model trained per direction); None: `weights` both ways")
     min_similarity: float = Field(0.35, ge=0, le=1, description="A unit pair below this is not a match; by "
                                   "default the embedding model's calibrated value (embeddings/thresholds.json)")
     list_min_similarity: float | None = Field(None, ge=0, le=1, description="A candidate is listed when one of "
@@ -86,6 +88,10 @@ class RankingSettings(BaseModel):
                                                "ranker weights (embeddings/list_scores.json)")
     _calibrated_for: str | None = PrivateAttr(None)  # the model whose threshold `calibrated` filled in
     _model: str | None = PrivateAttr(None)  # the embedding model these settings score (set by `calibrated`)
+
+    def weights_for(self, is_enterprise: bool) -> Weights:
+        """The weights for an asker of this side (enterprises ask for colleges)."""
+        return self.weights if is_enterprise or self.college_weights is None else self.college_weights
 
 
 def calibrated(ranking: RankingSettings, model: str) -> RankingSettings:
@@ -246,7 +252,7 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     frequencies. Each gap is paired with the specialty that adds most to the score through
     similarity and keywords together.
     """
-    weights = config.weights.normalised()
+    weights = config.weights_for(query.is_enterprise).normalised()
     m, n_profiles, n = len(query.units), len(candidates), len(unit_ids)
     sims = np.clip(sims, 0.0, 1.0)
     overlaps = keyword_overlaps(query, pool, unit_ids, stats) if stats is not None and weights["keywords"] else \

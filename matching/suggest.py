@@ -165,7 +165,7 @@ def retrieve_and_score(pool: Pool, query: Query, allowed: list[ProfileCard] | No
     everything = allowed_units is pool.everything()[0] and len(allowed_units) == len(index)
     restrict = None if everything else allowed_units
     k, budget = max(FIRST_K, 4 * need), KEYWORD_BUDGET
-    lexical_weight = config.weights.normalised()["keywords"] > 0
+    lexical_weight = config.weights_for(query.is_enterprise).normalised()["keywords"] > 0
     nearby = place_candidates(pool, query, PLACE_K) if everything and not index.exact else np.zeros(0, np.int64)
     coded = code_candidates(pool, query, CODE_K, None if everything else _mask(allowed_units, len(pool.owner)))
     while True:
@@ -308,7 +308,7 @@ def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, key
                  coded_unseen: bool = False) -> float:
     """The highest score a candidate none of whose units was retrieved could have. `coded_unseen`: one
     of them may state a code of the query's, which makes its pair a match at any similarity."""
-    w = config.weights.normalised()
+    w = config.weights_for(query.is_enterprise).normalised()
     amounts = np.array([max(u.amount, 1) for u in query.units], dtype=np.float64)
     share = amounts / amounts.sum()
     kth = np.clip(kth_sim, 0, 1)

@@ -357,8 +357,9 @@ def train(
     version: Annotated[str | None, typer.Option(help="The model's version; default trained-<UTC time>.")] = None,
     activate: Annotated[bool, typer.Option("--activate", help="Make the new model active at once.")] = False,
     synthetic_seed: Annotated[int | None, typer.Option(
-        "--synthetic-seed", help="Also train on the synthetic labelled set of this seed (11: the tuning seed; "
-        "7, 13, 17 are held out), weighing as much as the real data, so the model holds in both worlds.")] = None,
+        "--synthetic-seed", help="Also train on the synthetic labelled set of this seed (11; 19, 23, 29 chose the "
+        "recipe, 7, 13, 17 are held out): weights per asking side, each with its own share of the two worlds "
+        "(training/served.py), so the model holds in both.")] = None,
 ) -> None:
     """Train a ranker on the service's outcomes (and the dev set when given), evaluate it on held-out grouped
     folds and write it under $MATCH_HOME/rankers/.

@@ -15,7 +15,7 @@ from sklearn.model_selection import GroupKFold
 from embeddings.encoder import Encoder
 from matching.errors import Conflict
 from matching.rankers import HAND, ActiveRanker, RankerModel, RankerStore, SchemaMismatch
-from matching.ranking import FEATURE_SCHEMA, FEATURES
+from matching.ranking import FEATURE_SCHEMA, FEATURES, Weights
 from matching.reference import Reference
 from service.app import create_app
 from service.settings import Settings
@@ -72,6 +72,15 @@ def test_sample_weight_balances_sets_that_disagree() -> None:
     assert second[3] > second[0]  # the weight follows the set that counts
     with pytest.raises(ValueError, match="sample_weight"):
         PairwiseLinearRanker().fit(X, y, groups, sample_weight=-np.ones(len(y)))
+
+
+def test_a_feature_that_never_differs_within_a_pair_weighs_nothing() -> None:
+    # x1 is the same for every candidate of a query (as `collaborative` is 0 everywhere without history):
+    # no evidence either way, so weight 0, not whatever the optimiser started from.
+    X, y, groups = _planted()
+    X[:, 1] = groups % 3
+    coef = PairwiseLinearRanker(alpha=1e-7).fit(X, y, groups).coef_  # a weak penalty barely pulls it down
+    assert coef[1] == 0.0 and coef[0] > coef[3] > 0 and abs(coef.sum() - 1) < 1e-12
 
 
 def _model(version: str, weights: dict[str, float] | None = None, schema: str = FEATURE_SCHEMA) -> RankerModel:
@@ -158,6 +167,47 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
         # every page served is a new impression; all else is the hand weights' page again
         assert back.pop("impression_id") != hand.pop("impression_id")
         assert back == hand
+
+
+def test_a_model_per_direction_serves_each_asker_its_weights(tmp_path: Path, reference: Reference,
+                                                             encoder: Encoder) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", home=tmp_path / "home", load_sample=False)
+    from matching.db import make_engine, make_sessionmaker, upgrade
+    from matching.keys import create_key
+    from matching.vocab import Role
+
+    engine = make_engine(settings.db_url)
+    upgrade(engine)
+    with make_sessionmaker(engine)() as session:
+        _, secret = create_key(session, Role.ADMIN)
+    engine.dispose()
+    admin = {"Authorization": f"Bearer {secret}"}
+    store = RankerStore(settings.rankers_path)
+    # enterprises asking rank by place, colleges asking by the text alone
+    place = {f: 0.0 for f in FEATURES} | {"same_city": 1.0, "semantic": 0.01}
+    text = {f: 0.0 for f in FEATURES} | {"semantic": 0.5, "keywords": 0.5}
+    store.save(RankerModel(version="both", feature_schema=FEATURE_SCHEMA, features=list(FEATURES), weights=place,
+                           college_weights=text, list_min_similarity=0.0))
+    store.activate("both")
+    with TestClient(create_app(settings, reference, encoder)) as client:
+        college = client.post("/colleges", json=college_body(), headers=admin).json()
+        client.post("/colleges", json=college_body(name="Far College", city="Urumqi"), headers=admin)
+        ent = client.post("/enterprises", json=enterprise_body(), headers=admin).json()
+        client.post("/enterprises", json=enterprise_body(name="Far Dyeing Co", city="Urumqi"), headers=admin)
+        info = client.get("/info", headers=admin).json()["ranker"]
+        assert info["weights"]["same_city"] > 0.99 and info["college_weights"] == pytest.approx(text)
+        for url, weights in ((f"/enterprises/{ent['id']}/matches", {f: w / 1.01 for f, w in place.items()}),
+                             (f"/colleges/{college['id']}/matches", text)):
+            page = client.get(url, headers=admin).json()
+            assert len(page["data"]) == 2
+            _scores_add_up(page, weights)
+        near_first = client.get(f"/enterprises/{ent['id']}/matches", headers=admin).json()["data"]
+        assert [s["components"]["same_city"]["value"] for s in near_first] == [1.0, 0.0]
+    # a model without college_weights (written before them) ranks both directions with `weights`
+    single = RankerModel.model_validate_json(_model("single").model_dump_json(exclude={"college_weights"}))
+    ranking = single.settings(settings.ranking)
+    assert single.college_weights is None and ranking.weights_for(False) == ranking.weights_for(True) == Weights(
+        **single.weights)
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="the dev set is not on this machine")

@@ -27,6 +27,7 @@ from tests.test_match_lists_api import XINJIANG, all_entries, create_list, decid
 from training import outcome_rows
 from training.labelled_pairs import generate_labelled
 from training.outcome_rows import COLLEGE_GROUP, ENTERPRISE_GROUP
+from training.served import SERVED
 from training.train import NotEnoughData, train
 
 Json = dict[str, Any]
@@ -133,9 +134,13 @@ def test_outcomes_become_labelled_rows_with_logged_features(
         both = train(store, encoder, reference, session=session, live=live, folds=2, version="outcomes-2",
                      config=settings.ranking, synthetic=labelled, synthetic_seed=11)
     assert both.data_summary["synthetic"] | {"queries": 0} == {
-        "seed": 11, "colleges": 26, "enterprises": 24, "pairs": 20, "queries": 0, "share": 0.5}
+        "seed": 11, "colleges": 26, "enterprises": 24, "pairs": 20, "queries": 0,
+        "share": SERVED.synthetic_share, "dropped": ["collaborative", "partnered"], "alpha": SERVED.alpha}
     assert both.data_summary["synthetic"]["queries"] > 20  # both directions
-    assert both.weights != model.weights and abs(sum(both.weights.values()) - 1) < 1e-9
+    # One weight vector per asking side (training/served.py), neither weighing the history features.
+    assert both.college_weights is not None and both.college_weights != both.weights != model.weights
+    for weights in (both.weights, both.college_weights):
+        assert abs(sum(weights.values()) - 1) < 1e-9 and weights["collaborative"] == weights["partnered"] == 0
     with make_sessionmaker(engine)() as session, pytest.raises(NotEnoughData, match="not enough outcomes"):
         train(store, encoder, reference, session=session, live=live, folds=len(data.rows) + 1)
 

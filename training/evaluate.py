@@ -112,7 +112,7 @@ def evaluate(seed: int = 7, encoder: Encoder | None = None, ranking: RankingSett
 
 def semantic_only(ranking: RankingSettings) -> RankingSettings:
     weights = Weights(**{f: (1.0 if f == "semantic" else 0.0) for f in FEATURES})
-    return ranking.model_copy(update={"weights": weights})
+    return ranking.model_copy(update={"weights": weights, "college_weights": None})  # both askers alike
 
 
 def rank_with_service(labelled: LabelledSet, encoder: Encoder, reference: Reference,

@@ -59,6 +59,9 @@ class PairwiseLinearRanker(BaseEstimator):  # type: ignore[misc]
             return self
         diff = X[a] - X[b]
         w = w / w.sum()
+        # A feature that never differs within a pair carries no evidence: the loss is flat in its weight, and
+        # L-BFGS-B would leave it wherever it started (1 before normalising), not at 0.
+        varies = (diff != 0).any(axis=0)
 
         def loss(coef: np.ndarray) -> tuple[float, np.ndarray]:
             margin = diff @ coef
@@ -68,7 +71,7 @@ class PairwiseLinearRanker(BaseEstimator):  # type: ignore[misc]
 
         result = minimize(loss, np.full(n_features, 1.0), jac=True, method="L-BFGS-B",
                           bounds=[(0.0, None)] * n_features)
-        coef = np.maximum(result.x, 0.0)
+        coef = np.where(varies, np.maximum(result.x, 0.0), 0.0)
         total = coef.sum()
         self.coef_ = coef / total if total > 0 else np.full(n_features, 1.0 / n_features)
         self.n_pairs_ = len(a)

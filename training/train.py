@@ -25,6 +25,7 @@ from matching.ranking import FEATURE_SCHEMA, FEATURES, RankingSettings
 from matching.reference import Reference
 from training import devset, outcome_rows
 from training.dev_eval import (
+    DIRECTIONS,
     Rows,
     choose_alpha,
     dev_rows,
@@ -36,8 +37,9 @@ from training.dev_eval import (
     relevant,
     temporary_directory,
 )
-from training.joint import as_devset, choose, evaluate_joint, fit_shared, part_of
+from training.joint import as_devset, part_of
 from training.labelled_pairs import LabelledSet
+from training.served import SERVED, evaluate_recipe, fit_recipe
 
 SYNTHETIC_GROUP = 10_000_000
 
@@ -78,14 +80,27 @@ def _summary(per_fold: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _named(coef: np.ndarray) -> dict[str, float]:
+    return dict(zip(FEATURES, (float(w) for w in coef), strict=True))
+
+
+def _recipe_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of training.served's report in the shape of the artifact's held-out rows (`ranker list` reads
+    the `trained` ones)."""
+    return {"direction": f"{row['set']}: {row['direction']}", "method": "trained", "queries": row["queries"],
+            "recall@10": row["recall@10"], row["against"]: row["theirs"], "difference": row["difference"],
+            "difference ci95": row["ci95"], "difference sd over folds": row["fold sd"]}
+
+
 def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: Path | None = None, *,
           session: Session | None = None, live: LiveIndex | None = None, folds: int = 5,
           version: str | None = None, config: RankingSettings | None = None,
           synthetic: LabelledSet | None = None, synthetic_seed: int | None = None,
           log: Callable[[str], None] = lambda s: None) -> RankerModel:
     """`session` and `live`: the service's database and its loaded pools (outcomes are read from them).
-    `synthetic`: a labelled set (training/labelled_pairs.py) trained on beside the real data, the two
-    worlds weighing the same in the loss (training/joint.py: the recipe that holds on both)."""
+    `synthetic`: a labelled set (training/labelled_pairs.py) trained on beside the real data: one weight
+    vector per asking side, each direction with its own share of the two worlds and no history features
+    (training/served.py: the recipe that holds on both)."""
     config = config or RankingSettings()
     hand = np.array([config.weights.normalised()[f] for f in FEATURES])
     outcomes = outcome_rows.build(session, live, config) if session is not None and live is not None else None
@@ -127,15 +142,19 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
             for r in synthetic_rows:
                 r.query += SYNTHETIC_GROUP  # apart from the dev set's groups
             if dev_set is not None:
-                # The served recipe judged on held-out folds of both sets (training/joint.py).
-                joint = evaluate_joint([part_of("dev", dev, pools), part_of("synthetic", labelled, synthetic_pools)],
-                                       config, folds, ["joint, equal shares"], log=log)
-                summary += joint.summary()
-                for line in joint.differences("joint, equal shares", "trained", "hand weights"):
-                    log(line)
+                # The served recipe on outer grouped folds of the dev set, per direction (training/served.py);
+                # "trained" is now its figures, the dev-only model's keep their own name.
+                for row in summary:
+                    if row["method"] == "trained":
+                        row["method"] = "trained on the dev set alone"
+                report = evaluate_recipe(part_of("dev", dev, pools), part_of("synthetic", labelled, synthetic_pools),
+                                         [], config, SERVED, folds, log=log)
+                summary += [_recipe_row(r) for r in report.rows()]
+                log(report.table())
             data["synthetic"] = {"seed": synthetic_seed, "colleges": len(labelled.colleges),
                                  "enterprises": len(labelled.enterprises), "pairs": len(labelled.pairs),
-                                 "queries": len(synthetic_rows), "share": 0.5}
+                                 "queries": len(synthetic_rows), "share": dict(SERVED.synthetic_share),
+                                 "dropped": list(SERVED.dropped), "alpha": SERVED.alpha}
     if len(out_rows) >= folds:
         per_fold = held_out(out_rows, extra, hand, folds)
         summary += _summary(per_fold)
@@ -147,16 +166,20 @@ def train(store: RankerStore, encoder: Encoder, reference: Reference, dev_set: P
     rows = out_rows + extra
     if synthetic_rows and not rows:
         rows = synthetic_rows
+    college_weights = None
     if synthetic_rows and rows is not synthetic_rows:
-        alpha, shares = choose([rows, synthetic_rows], [[0.5, 0.5]])
-        weights = fit_shared([rows, synthetic_rows], alpha, shares).coef_
+        # Both worlds: a weight vector per asking side, each with its own share (training/served.py).
+        alpha = SERVED.alpha
+        per_direction = fit_recipe(rows, synthetic_rows, SERVED)
+        weights, college_weights = per_direction[DIRECTIONS[0]], per_direction[DIRECTIONS[1]]
     else:
         alpha = choose_alpha(rows)
         weights = fit(rows, alpha).coef_
     model = RankerModel(
         version=version or datetime.now(UTC).strftime("trained-%Y%m%dT%H%M%S"),
         feature_schema=FEATURE_SCHEMA, features=list(FEATURES),
-        weights=dict(zip(FEATURES, (float(w) for w in weights), strict=True)),
+        weights=_named(weights),
+        college_weights=None if college_weights is None else _named(college_weights),
         list_min_similarity=0.0,  # evaluated listing every candidate: the score decides
         metrics={"folds": folds, "grouped_by": "query", "held_out": summary, "alpha": alpha,
                  "model": encoder.name if hasattr(encoder, "name") else None},
