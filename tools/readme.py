@@ -239,11 +239,18 @@ class Shell:
         env = {"MATCH_HOME": str(settings.home), "MATCH_DATABASE_URL": settings.db_url, "COLUMNS": "1000"}
         own_encoder = cli._encoder
         cli._encoder = lambda name, batch_size: loaded if name == loaded.name else own_encoder(name, batch_size)
+        # The CLI's consoles were made at import, maybe with another COLUMNS fixed (a test suite's): set their
+        # width for this run, or a line wraps in one run and not in another.
+        widths = [(console, console._width) for console in (cli.out, cli.err)]
+        for console, _ in widths:
+            console.width = 1000
         get_settings.cache_clear()
         try:
             result = CliRunner().invoke(cli.app, args, env=env)
         finally:
             cli._encoder = own_encoder
+            for console, width in widths:
+                console._width = width
             get_settings.cache_clear()
         if result.exit_code != 0:
             raise RuntimeError(f"README command failed (exit {result.exit_code}): {shown}\n{result.output[-1000:]}")
