@@ -76,6 +76,10 @@ class WordRows:
         table read it, as in ranking.keyword_overlaps."""
         return WordRows(self.count, [(rows, np.minimum(words, pad)) for rows, words in self.blocks])
 
+    def through(self, lookup: np.ndarray) -> "WordRows":
+        """Each (clipped) id replaced by `lookup[id]`."""
+        return WordRows(self.count, [(rows, lookup[words]) for rows, words in self.blocks])
+
     def sums(self, table: np.ndarray) -> np.ndarray:
         """Per unit, the sum of `table` over its (clipped) ids, as `table[ids].sum(axis=1)` over the full rows."""
         out = np.zeros(self.count)
