@@ -11,6 +11,8 @@ then times the domain calls behind three routes, each variant in turn on the sam
   search      POST /search, side colleges    (the text encoded once beforehand, its codes inferred,
                                               text_query, suggest): the encoding is timed on its own
 A variant is a set of module constants patched for its turns (VARIANTS); "current" patches nothing.
+`before-perf` patches back the computations faster ones replaced (benchmarks/slow_paths.py): before and
+after in one process. --keep-index keeps the built index under WORK/MODEL/index for later runs.
 Per variant and case: p50 per turn, the median of those, the median number of units scored, and
 recall@10 of its top 10 against Flat's exact answer under the current code (and whether Flat's
 own answers change under the variant: the exact path must stay exact). --profile writes cProfile
