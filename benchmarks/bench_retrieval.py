@@ -11,6 +11,8 @@ then times the domain calls behind three routes, each variant in turn on the sam
   search      POST /search, side colleges    (the text encoded once beforehand, its codes inferred,
                                               text_query, suggest): the encoding is timed on its own
 A variant is a set of module constants patched for its turns (VARIANTS); "current" patches nothing.
+`before-perf` patches back the computations faster ones replaced (benchmarks/slow_paths.py): before and
+after in one process. --keep-index keeps the built index under WORK/MODEL/index for later runs.
 Per variant and case: p50 per turn, the median of those, the median number of units scored, and
 recall@10 of its top 10 against Flat's exact answer under the current code (and whether Flat's
 own answers change under the variant: the exact path must stay exact). --profile writes cProfile
@@ -30,6 +32,7 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 import matching.suggest as suggest_module
+from benchmarks import slow_paths
 from benchmarks.bench_speed import cached_db, log, machine, make_workload, model_work, parse_args, recall_at_10
 from benchmarks.profiling import percentiles, profiled, timed_calls
 from embeddings.encoder import load_encoder
@@ -65,16 +68,34 @@ VARIANTS: dict[str, list[tuple[Any, str, Any]]] = {
     "uncapped-codes": [(suggest_module, "code_candidates", uncapped_code_candidates)],
     "codes-k8": [(suggest_module, "CODE_K", 8)],
     "codes-k32": [(suggest_module, "CODE_K", 32)],
+    # the computations that faster ones replaced (benchmarks/slow_paths.py): before and after in one run
+    "before-perf": slow_paths.PATCHES,
 }
 Call = Callable[[Any], list[int]]
 
 
-def hnsw_copy(live: LiveIndex, factory: str, nprobe: int) -> LiveIndex:
-    """The same pools over another index of the same vectors (loading the database twice costs minutes)."""
+def hnsw_copy(live: LiveIndex, factory: str, nprobe: int, directory: Path | None = None) -> LiveIndex:
+    """The same pools over another index of the same vectors (loading the database twice costs minutes).
+
+    `directory`: where the built structures are kept between runs (an HNSW build of 300,000 vectors
+    takes minutes); one saved for other units is rebuilt."""
     out = LiveIndex(live.embedder, None, factory, nprobe)
     for side, pool in live.pools.items():
         ids = pool.index.unit_ids()
-        index = VectorIndex(pool.index.dimension, factory, nprobe).build(ids, pool.index.vectors_of(ids))
+        index = VectorIndex(pool.index.dimension, factory, nprobe)
+        path = directory / f"{side}-{factory}" if directory is not None else None
+        try:
+            if path is None:
+                raise FileNotFoundError
+            index.load(str(path))
+            if not np.array_equal(index.unit_ids(), ids):
+                raise ValueError("saved for other units")
+            index.fill_vectors(ids, pool.index.vectors_of(ids))
+        except (OSError, RuntimeError, ValueError):
+            index = VectorIndex(pool.index.dimension, factory, nprobe).build(ids, pool.index.vectors_of(ids))
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                index.save(str(path))
         out.pools[side] = replace(pool, index=index, _all=None, _places={}, _derived={})
     out.partners = LiveHistory(out.pools[Side.COLLEGES], out.pools[Side.ENTERPRISES])
     return out
@@ -142,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--queries", type=int, default=150, help="per case and turn")
     p.add_argument("--index", default="HNSW32")
     p.add_argument("--profile", action="store_true")
+    p.add_argument("--keep-index", action="store_true", help="keep the built index under WORK/MODEL/index "
+                   "and load it in later runs")
     ours, rest = p.parse_known_args(argv)
     args = parse_args(rest)  # bench_speed's: --model, sizes, --work, --seed (the cached database's key)
     variants = ours.variant or list(VARIANTS)
@@ -162,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         flat.load(session)
     log(f"loaded {meta.path} in {time.perf_counter() - t:.0f} s; building {ours.index}")
     t = time.perf_counter()
-    approx = hnsw_copy(flat, ours.index, args.nprobe)
+    approx = hnsw_copy(flat, ours.index, args.nprobe, Path(margs.work) / "index" if ours.keep_index else None)
     log(f"{ours.index} built in {time.perf_counter() - t:.0f} s")
     texts = workload.search_texts[:ours.queries]
     t = time.perf_counter()

@@ -602,7 +602,10 @@ def run_factory(factory: str, db_url: str, workload: Workload, encoder: Encoder,
     gc.collect()
     memory_before = rss_mb()
     log(f"[{factory}] starting the app (its lifespan loads and indexes {db_url.rsplit('/', 1)[-1]})")
-    app: FastAPI = create_app(settings, ref, encoder)
+    # As `matchmaker serve` runs it: what the start loaded is exempt from the cyclic GC (service/app.py); else
+    # a collection in a timed call walks millions of cards and vectors' owners. Unfrozen at shutdown, so the
+    # next factory's or model's start does not keep this one's objects.
+    app: FastAPI = create_app(settings, ref, encoder, freeze_heap=not args.no_freeze)
     client = TestClient(app)
     t = time.perf_counter()
     with patch.object(VectorIndex, "build", timed_build):
@@ -678,6 +681,7 @@ def run_factory(factory: str, db_url: str, workload: Workload, encoder: Encoder,
         faiss.omp_set_num_threads(omp_default)  # the next factory's first case runs unconfigured again
         t = time.perf_counter()
         client.__exit__(None, None, None)
+        gc.unfreeze()
         log(f"[{factory}] shut down in {time.perf_counter() - t:.1f} s (saves the index)")
         shutil.rmtree(home, ignore_errors=True)
         del client, app
@@ -1061,6 +1065,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--rebuild", action="store_true", help="rebuild the cached database")
     p.add_argument("--skip-latency", action="store_true")
     p.add_argument("--skip-ingest", action="store_true")
+    p.add_argument("--no-freeze", action="store_true", help="leave the loaded heap to the cyclic GC (the server "
+                   "freezes it after its start; tests do not)")
     p.add_argument("--profile", action="store_true", help="profile the import even when it meets its target")
     p.add_argument("--diagnose", action="store_true", help="instead of timing: count retrieval rounds and "
                    "scored units per match query, and cProfile --queries of them per factory (outside the app)")

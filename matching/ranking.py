@@ -15,6 +15,7 @@ from embeddings.thresholds import min_score, min_similarity
 from matching.history import EMPTY, CentroidOf, History, query_centroid
 from matching.keywords import KeywordStats, keywords
 from matching.pool import KINDS, LEVELS, Pool, ProfileCard, UnitCard, code_numbers, mode_bits, place_id
+from matching.word_rows import WordRows
 
 # Names the scoring formula; a trained ranker would carry its own version.
 RANKER_VERSION = "features-1"
@@ -210,11 +211,13 @@ def catalogue_agreement(query: Query, pool: Pool, pair_query: np.ndarray, pair_u
     return agree
 
 
-def keyword_overlaps(query: Query, pool: Pool, unit_ids: np.ndarray, stats: KeywordStats) -> np.ndarray:
+def keyword_overlaps(query: Query, pool: Pool, unit_ids: np.ndarray, stats: KeywordStats,
+                     rows: WordRows | None = None) -> np.ndarray:
     """Query units × unit_ids: keyword overlap, always measured over the gap's keywords.
 
     The IDF-weighted share of the gap's keywords in the specialty's: gathered from the pool's
-    word-id columns, so the cost is a few array operations whatever the number of units.
+    word-id columns, so the cost is a few array operations whatever the number of units. `rows`:
+    those columns as read for `unit_ids` (matching.word_rows), when the caller has them.
     """
     out = np.zeros((len(query.units), len(unit_ids)))
     if not len(unit_ids):
@@ -224,22 +227,30 @@ def keyword_overlaps(query: Query, pool: Pool, unit_ids: np.ndarray, stats: Keyw
     # Entry `pad` of each weight table is 0: padding (-1 reads the last entry) and words newer than
     # this IDF vector (clipped to it) weigh nothing. One table per query unit measured faster than
     # one gather of a units × vocabulary table (0.5 against 1.8 ms for 1,500 units).
-    words = np.minimum(pool.word_ids[unit_ids], pad)
-    vocabulary = stats.vocabulary
-    totals = None if query.is_enterprise else idf[words].sum(axis=1)  # the candidate gaps' own weight
+    words = (rows or WordRows.of(pool.word_ids, pool.word_counts, unit_ids)).clipped(pad)
+    totals = None if query.is_enterprise else words.sums(idf)  # the candidate gaps' own weight
+    known = [ids[ids < pad] for ids in (stats.vocabulary.known(unit.words) for unit in query.units)]
+    # Several query units: the words renumbered once into the query's own few (0: any other word), so
+    # each unit's pass reads a table of a few entries instead of one the size of the vocabulary (the
+    # same weights in the same cells: the same sums).
+    asked = np.unique(np.concatenate(known)) if len(known) > 1 else np.zeros(0, np.int64)
+    local = np.zeros(pad + 1, np.int32)
+    local[asked] = np.arange(1, len(asked) + 1)
+    if len(asked):
+        words = words.through(local)
     for q, unit in enumerate(query.units):
-        ids = vocabulary.known(unit.words)
-        ids = ids[ids < pad]
+        ids = known[q]
         if not len(ids):
             continue
-        weight = np.zeros(pad + 1)
+        weight = np.zeros(len(asked) + 1 if len(asked) else pad + 1)
+        cells = local[ids] if len(asked) else ids
         if totals is None:
             total = sum(stats.idf(w) for w in unit.words)
-            weight[ids] = idf[ids] / total
-            out[q] = weight[words].sum(axis=1)
+            weight[cells] = idf[ids] / total
+            out[q] = words.sums(weight)
         else:
-            weight[ids] = idf[ids]
-            out[q] = np.divide(weight[words].sum(axis=1), totals, out=np.zeros(len(unit_ids)), where=totals > 0)
+            weight[cells] = idf[ids]
+            out[q] = np.divide(words.sums(weight), totals, out=np.zeros(len(unit_ids)), where=totals > 0)
     return out
 
 
@@ -255,8 +266,9 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
     weights = config.weights_for(query.is_enterprise).normalised()
     m, n_profiles, n = len(query.units), len(candidates), len(unit_ids)
     sims = np.clip(sims, 0.0, 1.0)
-    overlaps = keyword_overlaps(query, pool, unit_ids, stats) if stats is not None and weights["keywords"] else \
-        np.zeros_like(sims, dtype=np.float64)
+    words = WordRows.of(pool.word_ids, pool.word_counts, unit_ids)  # read once for every keyword feature
+    overlaps = keyword_overlaps(query, pool, unit_ids, stats, words) if stats is not None and weights[
+        "keywords"] else np.zeros_like(sims, dtype=np.float64)
     choose = weights["semantic"] * sims + weights["keywords"] * overlaps if weights["semantic"] + weights[
         "keywords"] else sims.astype(np.float64)
     # A matched pair (similarity >= min_similarity, or the same stated code) is always preferred, so a
@@ -342,8 +354,8 @@ def score(query: Query, candidates: Sequence[ProfileCard], pool: Pool,
                                   1.0 / (1.0 + np.nan_to_num(distance_km) / config.distance_scale_km))
     values["modes"] = mode_overlaps(query.modes, pool.mode_mask[profile_ids])
     values["provinces"] = province_fits(query, candidates, pool.province_id[profile_ids])
-    values["lexical"] = lexical_relevance(query, pool, unit_ids, group, n_profiles)
-    values["name_mention"] = name_mentions(query, pool, profile_ids, unit_ids, group)
+    values["lexical"] = lexical_relevance(query, pool, unit_ids, group, n_profiles, words)
+    values["name_mention"] = name_mentions(query, pool, profile_ids, unit_ids, group, words)
     values["same_city"], values["same_province"] = same_place(query, pool, profile_ids)
     gap_level, college_kind = (
         (np.array([LEVELS.index(u.level) if u.level in LEVELS else -1 for u in query.units], np.int64)[pair_query]
@@ -376,10 +388,12 @@ def _kind_of(profile: ProfileCard | None) -> int:
     return KINDS.index(profile.kind) if profile is not None and profile.kind in KINDS else -1
 
 
-def lexical_relevance(query: Query, pool: Pool, unit_ids: np.ndarray, group: np.ndarray, n_profiles: int) -> np.ndarray:
+def lexical_relevance(query: Query, pool: Pool, unit_ids: np.ndarray, group: np.ndarray, n_profiles: int,
+                      rows: WordRows | None = None) -> np.ndarray:
     """BM25 of the asker's words (its units' and its name's) over each candidate's units taken as one
     document, IDF among the candidate side's units; divided by (k1 + 1) × the query's IDF sum, the most
-    any document could score, so it lies in [0, 1) whatever the query's length."""
+    any document could score, so it lies in [0, 1) whatever the query's length. `rows`: the word ids
+    of `unit_ids` as read (matching.word_rows), when the caller has them."""
     out = np.zeros(n_profiles)
     words = set().union(*(u.words for u in query.units)) if query.units else set()
     if query.profile is not None:
@@ -390,13 +404,12 @@ def lexical_relevance(query: Query, pool: Pool, unit_ids: np.ndarray, group: np.
     ids = ids[ids < pad]
     if not len(ids) or not len(unit_ids):
         return out
-    w = pool.word_ids[unit_ids]
-    lengths = np.bincount(group, weights=(w >= 0).sum(axis=1), minlength=n_profiles)
+    lengths = np.bincount(group, weights=pool.word_counts[unit_ids], minlength=n_profiles)
     lookup = np.full(pad + 1, -1, np.int64)
     lookup[ids] = np.arange(len(ids))
-    col = lookup[np.minimum(w, pad)]  # padding (-1) reads lookup[pad], which is -1
-    r, c = np.nonzero(col >= 0)
-    tf = np.bincount(group[r] * len(ids) + col[r, c], minlength=n_profiles * len(ids)).reshape(n_profiles, len(ids))
+    # padding (-1) reads lookup[pad], which is -1; term counts are whole numbers, in any order the same
+    r, col = (rows or WordRows.of(pool.word_ids, pool.word_counts, unit_ids)).clipped(pad).cells(lookup)
+    tf = np.bincount(group[r] * len(ids) + col, minlength=n_profiles * len(ids)).reshape(n_profiles, len(ids))
     norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths / max(pool.mean_words(), 1.0))
     q_idf = idf[ids]
     out = (tf * (BM25_K1 + 1) / (tf + norm[:, None])) @ q_idf / ((BM25_K1 + 1) * q_idf.sum())
@@ -404,7 +417,7 @@ def lexical_relevance(query: Query, pool: Pool, unit_ids: np.ndarray, group: np.
 
 
 def name_mentions(query: Query, pool: Pool, profile_ids: np.ndarray, unit_ids: np.ndarray,
-                  group: np.ndarray) -> np.ndarray:
+                  group: np.ndarray, rows: WordRows | None = None) -> np.ndarray:
     """1 where a distinctive word of one's name (matching.names) is in the other's name or units' words."""
     mine = query.profile.name_tokens if query.profile is not None else frozenset()
     asked = set().union(*(u.words for u in query.units)) if query.units else set()
@@ -414,7 +427,7 @@ def name_mentions(query: Query, pool: Pool, profile_ids: np.ndarray, unit_ids: n
     # the asker's name in the candidate's units
     ids = pool.stats.vocabulary.known(mine)
     if len(ids) and len(unit_ids):
-        hit = np.isin(pool.word_ids[unit_ids], ids).any(axis=1)
+        hit = (rows or WordRows.of(pool.word_ids, pool.word_counts, unit_ids)).any_of(ids)
         out = np.maximum(out, np.bincount(group, weights=hit, minlength=len(profile_ids)) > 0)
     return out
 

@@ -300,8 +300,7 @@ def unseen_stated_code(pool: Pool, query: Query, seen: np.ndarray) -> bool:
     stated = code_numbers(c for unit in query.units for c in unit.codes)
     if not len(stated) or not len(pool.codes):
         return False
-    holders = np.flatnonzero(np.isin(pool.codes, stated).any(axis=1) & (pool.owner >= 0))
-    return not bool(np.isin(holders, seen).all())
+    return not bool(np.isin(pool.code_holders(stated.tolist()), seen).all())
 
 
 def unseen_bound(query: Query, kth_sim: np.ndarray, config: RankingSettings, keyword_bound: float = 1.0,
