@@ -119,7 +119,8 @@ def _scores_add_up(page: dict[str, Any], weights: dict[str, float]) -> None:
             assert abs(c["weight"] - weights[name]) <= 5e-5  # served to 4 decimals
 
 
-def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Reference, encoder: Encoder) -> None:
+def _empty_service(tmp_path: Path) -> tuple[Settings, dict[str, str], RankerStore]:
+    """Settings of an empty service in tmp_path, an admin's headers for it, and its model store."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", home=tmp_path / "home", load_sample=False)
     from matching.db import make_engine, make_sessionmaker, upgrade
     from matching.keys import create_key
@@ -130,8 +131,11 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
     with make_sessionmaker(engine)() as session:
         _, secret = create_key(session, Role.ADMIN)
     engine.dispose()
-    admin = {"Authorization": f"Bearer {secret}"}
-    store = RankerStore(settings.rankers_path)
+    return settings, {"Authorization": f"Bearer {secret}"}, RankerStore(settings.rankers_path)
+
+
+def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Reference, encoder: Encoder) -> None:
+    settings, admin, store = _empty_service(tmp_path)
     # a model that weighs place alone: the order of two equally fitting colleges flips towards the near one
     place = {f: 0.0 for f in FEATURES} | {"same_city": 1.0, "semantic": 0.01}
     store.save(_model("place", place))
@@ -171,18 +175,7 @@ def test_switch_and_rollback_on_a_running_app(tmp_path: Path, reference: Referen
 
 def test_a_model_per_direction_serves_each_asker_its_weights(tmp_path: Path, reference: Reference,
                                                              encoder: Encoder) -> None:
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", home=tmp_path / "home", load_sample=False)
-    from matching.db import make_engine, make_sessionmaker, upgrade
-    from matching.keys import create_key
-    from matching.vocab import Role
-
-    engine = make_engine(settings.db_url)
-    upgrade(engine)
-    with make_sessionmaker(engine)() as session:
-        _, secret = create_key(session, Role.ADMIN)
-    engine.dispose()
-    admin = {"Authorization": f"Bearer {secret}"}
-    store = RankerStore(settings.rankers_path)
+    settings, admin, store = _empty_service(tmp_path)
     # enterprises asking rank by place, colleges asking by the text alone
     place = {f: 0.0 for f in FEATURES} | {"same_city": 1.0, "semantic": 0.01}
     text = {f: 0.0 for f in FEATURES} | {"semantic": 0.5, "keywords": 0.5}
