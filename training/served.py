@@ -175,20 +175,10 @@ def evaluate_recipe(dev: Part, synthetic: Part, held_out: Sequence[Part], config
                    for p in held_out for d in DIRECTIONS}
     per_fold_models = []
     comparisons = {d: Comparison() for d in DIRECTIONS}
-    splits = {d: list(GroupKFold(n_splits=folds).split(np.array(_queries(dev, d)), groups=_queries(dev, d)))
-              for d in DIRECTIONS}
+    splits = {d: _folds(dev, d, folds) for d in DIRECTIONS}
     for fold in range(folds):
-        train_rows, tests = [], {}
-        for d, direction in enumerate(DIRECTIONS):
-            queries = np.array(_queries(dev, direction))
-            train_q = set(queries[splits[direction][fold][0]].tolist())
-            pairs = [p for p in dev.dev.pairs if (p[1] if d == 0 else p[0]) in train_q]
-            history = history_of(dev.dev, dev.pools, pairs)
-            for q in sorted(train_q):
-                r = rows_for(dev.dev, dev.pools, direction, q, history, config)
-                r.query = d * 1_000_000 + q
-                train_rows.append(r)
-            tests[direction] = (queries[splits[direction][fold][1]].tolist(), pairs)
+        train_rows = [r for d in DIRECTIONS for r in _training_rows(dev, d, splits[d][fold], config)]
+        tests = {d: (splits[d][fold].test, splits[d][fold].pairs) for d in DIRECTIONS}
         weights = fit_recipe(train_rows, synthetic_rows, recipe)
         per_fold_models.append(weights)
         served = served_settings(config, weights)
@@ -222,20 +212,42 @@ def evaluate_recipe(dev: Part, synthetic: Part, held_out: Sequence[Part], config
     return out
 
 
-def _fold_training_rows(dev: Part, config: RankingSettings, folds: int) -> list[list[Rows]]:
-    """Per outer fold: the training queries' rows, both directions, history from those queries' pairs only."""
-    out: list[list[Rows]] = [[] for _ in range(folds)]
-    for d, direction in enumerate(DIRECTIONS):
-        queries = np.array(_queries(dev, direction))
-        for fold, (train_i, _) in enumerate(GroupKFold(n_splits=folds).split(queries, groups=queries)):
-            train_q = set(queries[train_i].tolist())
-            pairs = [p for p in dev.dev.pairs if (p[1] if d == 0 else p[0]) in train_q]
-            history = history_of(dev.dev, dev.pools, pairs)
-            for q in sorted(train_q):
-                r = rows_for(dev.dev, dev.pools, direction, q, history, config)
-                r.query = d * 1_000_000 + q
-                out[fold].append(r)
+@dataclass(frozen=True)
+class Fold:
+    """One outer fold of one direction's dev queries."""
+
+    train: list[int]
+    test: list[int]
+    pairs: list[tuple[int, int, float]]  # the training queries' pairs: the only history the fold may see
+
+
+def _folds(dev: Part, direction: str, folds: int) -> list[Fold]:
+    by_enterprise = direction == DIRECTIONS[0]
+    queries = np.array(_queries(dev, direction))
+    out = []
+    for train_i, test_i in GroupKFold(n_splits=folds).split(queries, groups=queries):
+        train = sorted(queries[train_i].tolist())
+        kept = set(train)
+        out.append(Fold(train, queries[test_i].tolist(),
+                        [p for p in dev.dev.pairs if (p[1] if by_enterprise else p[0]) in kept]))
     return out
+
+
+def _training_rows(dev: Part, direction: str, fold: Fold, config: RankingSettings) -> list[Rows]:
+    """The fold's training queries' rows, with history from their pairs only, grouped as dev_eval groups them."""
+    history = history_of(dev.dev, dev.pools, fold.pairs)
+    out = []
+    for q in fold.train:
+        r = rows_for(dev.dev, dev.pools, direction, q, history, config)
+        r.query = DIRECTIONS.index(direction) * 1_000_000 + q
+        out.append(r)
+    return out
+
+
+def _fold_training_rows(dev: Part, config: RankingSettings, folds: int) -> list[list[Rows]]:
+    """Per outer fold: the training queries' rows, both directions."""
+    splits = {d: _folds(dev, d, folds) for d in DIRECTIONS}
+    return [[r for d in DIRECTIONS for r in _training_rows(dev, d, splits[d][fold], config)] for fold in range(folds)]
 
 
 def tune(dev: Part, synthetic: Part, tuning: Sequence[Part], config: RankingSettings,
