@@ -235,12 +235,11 @@ class Shell:
             state.impressions.flush()  # the pages served so far are in the database, as they would be by now
         settings = state.settings
         loaded = state.live.embedder.encoder
-        # COLUMNS: rich wraps at the terminal's width; a log line stays one line (cut at WIDTH when shown)
-        env = {"MATCH_HOME": str(settings.home), "MATCH_DATABASE_URL": settings.db_url, "COLUMNS": "1000"}
+        env = {"MATCH_HOME": str(settings.home), "MATCH_DATABASE_URL": settings.db_url}
         own_encoder = cli._encoder
         cli._encoder = lambda name, batch_size: loaded if name == loaded.name else own_encoder(name, batch_size)
-        # The CLI's consoles were made at import, maybe with another COLUMNS fixed (a test suite's): set their
-        # width for this run, or a line wraps in one run and not in another.
+        # rich wraps at the terminal's width, which the CLI's consoles may have fixed at import (COLUMNS then):
+        # wide for this run, a log line stays one line (cut at WIDTH when shown) in every environment.
         widths = [(console, console._width) for console in (cli.out, cli.err)]
         for console, _ in widths:
             console.width = 1000
