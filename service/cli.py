@@ -336,7 +336,8 @@ def lists_create(
                                config=settings.ranking, exact_scan_max=settings.exact_scan_max,
                                limit=settings.match_list_candidates, gap_stats=live.pool(ENTERPRISES).stats,
                                catalogue=live.embedder.catalogue, history=live.history(session))
-        lst = store.public(session, build.build_now(session, pools, body, resolved, "command line", _bars(quiet)))
+        lst = store.public(session, build.build_now(session, pools, build.with_min_score(body, pools.config), resolved,
+                                                    "command line", _bars(quiet)))
     d = lst.demand
     out.print(f"match list {lst.id} ({lst.name}): {len(resolved.gaps)} gaps, {lst.counts.entries} entries; "
               f"{d.allocated:,} of {d.headcount:,} allocated ({d.coverage:.1%}). "

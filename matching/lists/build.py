@@ -152,8 +152,9 @@ def new_list(body: MatchListCreate, resolved: Resolved, who: str, status: str) -
 def build_now(session: Session, pools: CandidatePools, body: MatchListCreate, resolved: Resolved, who: str,
               progress: ProgressFactory = no_progress) -> MatchList:
     """Create and build a list in this request: planned first, then written in one transaction (SQLite
-    has one writer at a time, so no write lock is held while the ranker works)."""
-    lst = new_list(with_min_score(body, pools.config), resolved, who, "building")
+    has one writer at a time, so no write lock is held while the ranker works). `body`'s min_score is resolved
+    (with_min_score)."""
+    lst = new_list(body, resolved, who, "building")
     work = first_work(resolved)
     with progress("Ranking candidates", work.enterprises) as advance:
         result = plan(session, pools, lst, work, advance)
