@@ -163,9 +163,9 @@ def served_quality(path: Path, train_seed: int, seeds: Sequence[int], folds: int
             from training.dev_eval import DIRECTIONS as DEV_DIRECTIONS
 
             written = RankerModel.model_validate_json(ranker.read_text(encoding="utf-8"))
-            vectors = [written.weights, written.college_weights or written.weights]
-            by_direction = {d: np.array([w[f] for f in FEATURES]) / sum(w.values())
-                            for d, w in zip(DEV_DIRECTIONS, vectors, strict=True)}
+            served = written.settings(config)  # what the service ranks with once it is active
+            by_direction = {d: np.array([served.weights_for(d == DEV_DIRECTIONS[0]).normalised()[f] for f in FEATURES])
+                            for d in DEV_DIRECTIONS}
             report = RecipeReport(folds, synthetic=compare_served(held_out, config, by_direction))
             print(f"ranker {written.version} ({ranker}) on held-out seeds {', '.join(map(str, seeds))}, served\n")
             print(report.table())
